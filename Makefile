@@ -1,0 +1,47 @@
+# The README's two commands: `make run` and `make test`.
+PY ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+INDEX ?= index
+PORT ?= 8000
+
+.PHONY: run test install install-dev index lint bench browser-deps clean
+
+$(BIN)/python:
+	$(PY) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+
+install: $(BIN)/python
+	$(BIN)/pip install -q -e .
+
+# torch first, pinned: pip then takes the CPU wheel instead of a multi-GB CUDA build.
+install-dev: $(BIN)/python
+	$(BIN)/pip install -q "torch==2.13.0"
+	$(BIN)/pip install -q -e ".[st,dev]"
+
+# Builds the index from seeds/ when it is missing or stale (files changed, other encoder/schema).
+index: install
+	$(BIN)/python -m rag.build_if_stale --index $(INDEX) seeds
+
+run: index
+	$(BIN)/rag serve --index $(INDEX) --port $(PORT)
+
+browser-deps:
+	@if [ ! -x /usr/bin/chromium ] || ! fc-list 2>/dev/null | grep -qi "noto.*cjk"; then \
+		if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-cjk >/dev/null; \
+		else sudo apt-get update -qq && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-cjk >/dev/null; fi; \
+	fi
+
+test: install-dev browser-deps
+	$(BIN)/ruff check rag ui tests bench
+	HF_HUB_OFFLINE=1 $(BIN)/python -m pytest -q
+
+lint: install-dev
+	$(BIN)/ruff check rag ui tests bench
+
+bench: install-dev
+	$(BIN)/pip install -q -e ".[bench]"
+	$(BIN)/python bench/run_all.py
+
+clean:
+	rm -rf $(VENV) build *.egg-info test-output

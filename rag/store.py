@@ -1,0 +1,384 @@
+"""The index folder: atomic generations of (manifest, articles, chunks, FAISS, BM25).
+
+Layout of an index folder::
+
+    LOCK              held (flock) by the one writer at a time
+    CURRENT           name of the live generation, replaced atomically
+    gen-000007/       manifest.json, articles.jsonl, chunks.jsonl, tokens.jsonl, dense.faiss, bm25/
+    cache/            passage vectors by (encoder, text hash)
+
+A writer builds the next generation in a temp folder, fsyncs it, renames it into place and only then
+points CURRENT at it; the previous generation is kept. A reader that follows CURRENT therefore never
+sees a half-written index, whatever point a writer is killed at.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import hashlib
+import json
+import os
+import shutil
+import tempfile
+import time
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from .chunk import ChunkSettings, chunk_article
+from .embed import Encoder, VectorCache
+from .errors import IndexBusyError, IndexMismatchError, IndexMissingError
+from .fsutil import atomic_write_bytes, fsync_dir, fsync_tree
+from .textzh import tokenize
+from .types import Article, Chunk, text_hash
+
+SCHEMA_VERSION = 1
+TOKENIZER = "jieba-search+domain-v1"
+GENERATIONS_KEPT = 2
+# Below this many chunks exact search is fast enough (about 3 ms at 20k × 384); above it HNSW.
+EXACT_MAX_CHUNKS = 20_000
+ANN_TYPES = ("auto", "flat", "hnsw", "ivf")
+
+Progress = Callable[[int, int], None]
+
+
+def rebuild_hint(folder: Path) -> str:
+    return f"run `rag ingest --rebuild --index {folder} PATH...` to build it again"
+
+
+@dataclass(frozen=True)
+class BuildReport:
+    """What a write did, for the one-line summary the CLI prints."""
+
+    generation: int
+    articles: int
+    chunks: int
+    embedded: int
+    cached: int
+    seconds: float
+
+
+@dataclass
+class Index:
+    """One loaded, read-only generation."""
+
+    folder: Path
+    generation: int
+    manifest: dict[str, Any]
+    articles: dict[str, Article]
+    chunks: list[Chunk]
+    dense: Any  # faiss.Index
+    bm25: Any  # bm25s.BM25
+    chunk_row: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def encoder_name(self) -> str:
+        return str(self.manifest["encoder"])
+
+    def chunks_of(self, article_id: str) -> list[Chunk]:
+        return [c for c in self.chunks if c.article_id == article_id]
+
+
+def _gen_name(n: int) -> str:
+    return f"gen-{n:06d}"
+
+
+def _generations(folder: Path) -> list[int]:
+    out = []
+    for p in folder.glob("gen-*"):
+        try:
+            out.append(int(p.name[4:]))
+        except ValueError:
+            continue
+    return sorted(out)
+
+
+def current_generation(folder: Path) -> int | None:
+    """The live generation: CURRENT, or the newest complete one if CURRENT is missing."""
+    cur = folder / "CURRENT"
+    if cur.is_file():
+        name = cur.read_text(encoding="utf-8").strip()
+        if name.startswith("gen-") and (folder / name / "manifest.json").is_file():
+            return int(name[4:])
+    complete = [g for g in _generations(folder) if (folder / _gen_name(g) / "manifest.json").is_file()]
+    return complete[-1] if complete else None
+
+
+def _read_jsonl(path: Path) -> Iterator[dict[str, Any]]:
+    with path.open(encoding="utf-8") as fh:
+        for line in fh:
+            if line.strip():
+                yield json.loads(line)
+
+
+def _write_jsonl(path: Path, rows: Iterable[dict[str, Any]]) -> None:
+    with path.open("w", encoding="utf-8") as fh:
+        for row in rows:
+            fh.write(json.dumps(row, ensure_ascii=False) + "\n")
+
+
+def load_index(folder: Path, encoder_name: str | None = None) -> Index:
+    """Open the live generation; every inconsistency is an error that says how to rebuild."""
+    import bm25s
+    import faiss
+
+    folder = Path(folder)
+    gen = current_generation(folder) if folder.is_dir() else None
+    if gen is None:
+        raise IndexMissingError(f"no index in {folder}; build one with `rag ingest --index {folder} seeds/`")
+    gdir = folder / _gen_name(gen)
+    try:
+        manifest = json.loads((gdir / "manifest.json").read_text(encoding="utf-8"))
+    except (OSError, json.JSONDecodeError) as exc:
+        raise IndexMismatchError(f"the manifest of {gdir} is unreadable ({exc}); {rebuild_hint(folder)}") from exc
+    if manifest.get("schema_version") != SCHEMA_VERSION:
+        raise IndexMismatchError(
+            f"index {folder} has schema {manifest.get('schema_version')}, this version reads {SCHEMA_VERSION}; "
+            + rebuild_hint(folder)
+        )
+    if encoder_name and manifest.get("encoder") != encoder_name:
+        raise IndexMismatchError(
+            f"index {folder} was built with encoder {manifest.get('encoder')!r}, not {encoder_name!r}; "
+            f"use --encoder {manifest.get('encoder')} or {rebuild_hint(folder)}"
+        )
+    try:
+        articles = {a["id"]: Article(**a) for a in _read_jsonl(gdir / "articles.jsonl")}
+        chunks = [Chunk(**c) for c in _read_jsonl(gdir / "chunks.jsonl")]
+        dense = faiss.read_index(str(gdir / "dense.faiss"))
+        bm25 = bm25s.BM25.load(str(gdir / "bm25"), mmap=False, show_progress=False, verbosity=0)
+    except (OSError, ValueError, TypeError, RuntimeError, json.JSONDecodeError) as exc:
+        raise IndexMismatchError(f"index {gdir} is damaged ({exc}); {rebuild_hint(folder)}") from exc
+    counts = manifest.get("counts", {})
+    if (
+        len(chunks) != counts.get("chunks")
+        or len(articles) != counts.get("articles")
+        or dense.ntotal != len(chunks)
+        or dense.d != manifest.get("dim")
+    ):
+        raise IndexMismatchError(
+            f"index {gdir} is incomplete: manifest says {counts} but found {len(articles)} articles, "
+            f"{len(chunks)} chunks, {dense.ntotal} vectors; {rebuild_hint(folder)}"
+        )
+    _tune(dense)
+    return Index(folder, gen, manifest, articles, chunks, dense, bm25, {c.id: i for i, c in enumerate(chunks)})
+
+
+def _tune(dense: Any) -> None:
+    import faiss
+
+    if isinstance(dense, faiss.IndexHNSWFlat):
+        dense.hnsw.efSearch = 128
+    elif isinstance(dense, faiss.IndexIVF):
+        dense.nprobe = 16
+
+
+def build_dense(vectors: np.ndarray, ann: str = "auto") -> Any:
+    """Inner product over unit vectors: exact below EXACT_MAX_CHUNKS, else HNSW (or IVF on request)."""
+    import faiss
+
+    n, dim = vectors.shape
+    kind = ann if ann != "auto" else ("flat" if n <= EXACT_MAX_CHUNKS else "hnsw")
+    if kind == "flat" or n < 1000:
+        index = faiss.IndexFlatIP(dim)
+    elif kind == "hnsw":
+        index = faiss.IndexHNSWFlat(dim, 32, faiss.METRIC_INNER_PRODUCT)
+        index.hnsw.efConstruction = 80
+    elif kind == "ivf":
+        nlist = max(16, int(4 * np.sqrt(n)))
+        index = faiss.IndexIVFFlat(faiss.IndexFlatIP(dim), dim, nlist, faiss.METRIC_INNER_PRODUCT)
+        index.train(vectors)
+    else:
+        raise ValueError(f"unknown ann type {ann!r}; use one of {ANN_TYPES}")
+    if n:
+        index.add(vectors)
+    return index
+
+
+def passage_text(chunk: Chunk) -> str:
+    """What is embedded and BM25-indexed: the headline gives a chunk its topic."""
+    return chunk.text if not chunk.title or chunk.title in chunk.text else f"{chunk.title}\n{chunk.text}"
+
+
+@contextmanager
+def writer_lock(folder: Path, timeout: float = 30.0) -> Iterator[None]:
+    """Serialise writers on one index folder (flock is released by the kernel if the holder dies)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    fd = os.open(folder / "LOCK", os.O_RDWR | os.O_CREAT, 0o644)
+    deadline = time.monotonic() + timeout
+    try:
+        while True:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if time.monotonic() >= deadline:
+                    raise IndexBusyError(
+                        f"another process is writing the index {folder}; try again when it has finished"
+                    ) from None
+                time.sleep(0.05)
+        yield
+    finally:
+        os.close(fd)
+
+
+def _corpus_hash(chunks: Sequence[Chunk]) -> str:
+    h = hashlib.sha256()
+    for c in chunks:
+        h.update(c.id.encode("ascii"))
+    return h.hexdigest()
+
+
+class IndexWriter:
+    """Writes generations: full builds and incremental add/replace/remove of articles."""
+
+    def __init__(
+        self,
+        folder: Path,
+        encoder: Encoder,
+        chunk_settings: ChunkSettings | None = None,
+        ann: str = "auto",
+        lock_timeout: float = 30.0,
+    ) -> None:
+        if ann not in ANN_TYPES:
+            raise ValueError(f"unknown ann type {ann!r}; use one of {ANN_TYPES}")
+        self.folder = Path(folder)
+        self.encoder = encoder
+        self.chunk_settings = chunk_settings or ChunkSettings()
+        self.ann = ann
+        self.lock_timeout = lock_timeout
+
+    def _existing(self, rebuild: bool) -> tuple[dict[str, Article], dict[str, str], dict[str, list[str]]]:
+        """Articles, file digests and cached chunk tokens of the live generation (empty on rebuild)."""
+        gen = None if rebuild else current_generation(self.folder)
+        if gen is None:
+            return {}, {}, {}
+        gdir = self.folder / _gen_name(gen)
+        manifest = json.loads((gdir / "manifest.json").read_text(encoding="utf-8"))
+        if manifest.get("schema_version") != SCHEMA_VERSION or manifest.get("encoder") != self.encoder.name:
+            raise IndexMismatchError(
+                f"index {self.folder} was built with encoder {manifest.get('encoder')!r} "
+                f"(schema {manifest.get('schema_version')}); adding to it with {self.encoder.name!r} would mix "
+                f"vector spaces: {rebuild_hint(self.folder)}"
+            )
+        articles = {a["id"]: Article(**a) for a in _read_jsonl(gdir / "articles.jsonl")}
+        tokens: dict[str, list[str]] = {}
+        if (gdir / "tokens.jsonl").is_file():
+            tokens = {r["id"]: r["tokens"] for r in _read_jsonl(gdir / "tokens.jsonl")}
+        return articles, dict(manifest.get("files", {})), tokens
+
+    def apply(
+        self,
+        add: Sequence[Article] = (),
+        remove_ids: Iterable[str] = (),
+        replace_sources: Iterable[str] = (),
+        files: dict[str, str] | None = None,
+        rebuild: bool = False,
+        progress: Progress | None = None,
+    ) -> BuildReport:
+        """Write the next generation: current articles − removed − those of replaced sources + added."""
+        t0 = time.perf_counter()
+        with writer_lock(self.folder, self.lock_timeout):
+            articles, file_digests, token_cache = self._existing(rebuild)
+            drop_sources = set(replace_sources)
+            articles = {
+                k: a for k, a in articles.items() if a.source not in drop_sources and k not in set(remove_ids)
+            }
+            for a in add:
+                articles[a.id] = a
+            file_digests.update(files or {})
+            live_sources = {a.source for a in articles.values()}
+            file_digests = {k: v for k, v in file_digests.items() if Path(k).stem in live_sources}
+            return self._write(articles, file_digests, token_cache, progress, t0)
+
+    def _write(
+        self,
+        articles: dict[str, Article],
+        file_digests: dict[str, str],
+        token_cache: dict[str, list[str]],
+        progress: Progress | None,
+        t0: float,
+    ) -> BuildReport:
+        import bm25s
+        import faiss
+
+        ordered = sorted(articles.values(), key=lambda a: (a.source, a.start, a.id))
+        chunks = [c for a in ordered for c in chunk_article(a, self.chunk_settings)]
+        texts = [passage_text(c) for c in chunks]
+        cache = VectorCache(self.folder / "cache", self.encoder.name)
+        vectors, embedded = cache.embed(texts, self.encoder.encode_passages, progress=progress)
+        if not chunks:
+            vectors = np.zeros((0, self.encoder.dim), dtype=np.float32)
+        tokens = [token_cache.get(c.id) or tokenize(t) for c, t in zip(chunks, texts, strict=True)]
+
+        previous = _generations(self.folder)
+        gen = (previous[-1] if previous else 0) + 1
+        tmp = Path(tempfile.mkdtemp(prefix=".tmp-gen-", dir=self.folder))
+        try:
+            _write_jsonl(tmp / "articles.jsonl", (a.to_dict() for a in ordered))
+            _write_jsonl(tmp / "chunks.jsonl", (c.to_dict() for c in chunks))
+            _write_jsonl(tmp / "tokens.jsonl", ({"id": c.id, "tokens": t} for c, t in zip(chunks, tokens, strict=True)))
+            dense = build_dense(vectors, self.ann)
+            faiss.write_index(dense, str(tmp / "dense.faiss"))
+            bm25 = bm25s.BM25()
+            bm25.index([t or [""] for t in tokens] or [[""]], show_progress=False)
+            bm25.save(str(tmp / "bm25"), show_progress=False)
+            manifest = {
+                "schema_version": SCHEMA_VERSION,
+                "generation": gen,
+                "created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+                "encoder": self.encoder.name,
+                "dim": self.encoder.dim,
+                "tokenizer": TOKENIZER,
+                "chunk": asdict(self.chunk_settings),
+                "ann": self.ann,
+                "dense_index": type(dense).__name__,
+                "corpus_hash": _corpus_hash(chunks),
+                "counts": {"articles": len(ordered), "chunks": len(chunks)},
+                "files": dict(sorted(file_digests.items())),
+            }
+            (tmp / "manifest.json").write_text(json.dumps(manifest, ensure_ascii=False, indent=2), encoding="utf-8")
+            fsync_tree(tmp)
+            target = self.folder / _gen_name(gen)
+            os.rename(tmp, target)
+            fsync_dir(self.folder)
+        except BaseException:
+            shutil.rmtree(tmp, ignore_errors=True)
+            raise
+        atomic_write_bytes(self.folder / "CURRENT", _gen_name(gen).encode("ascii"))
+        cache.save(keep={text_hash(t) for t in texts})
+        self._prune(gen)
+        return BuildReport(gen, len(ordered), len(chunks), embedded, len(chunks) - embedded, time.perf_counter() - t0)
+
+    def _prune(self, live: int) -> None:
+        """Keep the live generation and the one before it; remove stale temp folders."""
+        for g in _generations(self.folder):
+            if g <= live - GENERATIONS_KEPT:
+                shutil.rmtree(self.folder / _gen_name(g), ignore_errors=True)
+        for tmp in self.folder.glob(".tmp-gen-*"):
+            shutil.rmtree(tmp, ignore_errors=True)
+
+
+def file_digest(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def is_stale(folder: Path, files: dict[str, str], encoder_name: str) -> bool:
+    """True when the index is missing, built with another encoder/schema, or its files changed."""
+    gen = current_generation(folder) if folder.is_dir() else None
+    if gen is None:
+        return True
+    try:
+        manifest = json.loads((folder / _gen_name(gen) / "manifest.json").read_text(encoding="utf-8"))
+    except (OSError, json.JSONDecodeError):
+        return True
+    return (
+        manifest.get("schema_version") != SCHEMA_VERSION
+        or manifest.get("encoder") != encoder_name
+        or manifest.get("files") != dict(sorted(files.items()))
+    )
+
+
