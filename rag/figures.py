@@ -16,8 +16,8 @@ sig 100亿; 三千 → step = sig = 1000; 七成 → 10 percent):
                    ``[N, N + sig)``: the newspaper reading, 突破7亿 → [7亿, 8亿), 超600亿 → [600亿, 700亿).
 * gt 以上/不少于/不低于/至少
                    ``[N, inf)`` (八成以上 → [80, inf)).
-* lt 不到          ``[0.9·N, N)``; lt 不足/低于/少于/以下/以内 → ``[0, N)``, ``(-inf, N)`` for growth
-  and percentage points.
+* lt 不到          ``[0.9·N, N)``; lt 不足/低于/少于/以下/以内 → ``[0, N)``, ``(-inf, N)`` for growth,
+  percentage points and N ≤ 0.
 * near 近/接近/将近 ``[0.9·N, N]`` (近七成 → [63, 70]).  Before a duration 近 means "the past" (近3年)
   and is left out of the figure.
 * approx 约/大约/左右/上下
@@ -263,10 +263,8 @@ _FIG_RE = re.compile(
 # Measure, direction and status cues, read from the text before a figure.
 _UP, _DOWN = 1, -1
 _GROWTH_WORDS = {
-    **dict.fromkeys("增长 增加 提高 上升 提升 上涨 攀升 扩大 净增 加快 高于 涨幅".split(), _UP),
-    **dict.fromkeys(
-        "下降 减少 回落 下滑 降低 下跌 压缩 缩短 缩减 缩小 收窄 放缓 低于 降幅 跌幅".split(), _DOWN
-    ),
+    **dict.fromkeys("增长 增加 提高 上升 提升 上涨 攀升 扩大 净增 高于 涨幅".split(), _UP),
+    **dict.fromkeys("下降 减少 回落 下滑 降低 下跌 压缩 缩短 缩减 缩小 收窄 低于 降幅 跌幅".split(), _DOWN),
     **dict.fromkeys("同比 环比 年均 增速 增幅 增长率".split(), 0),
 }
 _GROWTH_RE = re.compile(
@@ -276,6 +274,8 @@ _GROWTH_RE = re.compile(
 # A one-character verb right before the figure: 同比增5%, 下降了3个 (but not 新增 or 净增).
 _GROWTH_TAIL_RE = re.compile(r"(?:(?<![新净])(?P<up>[增涨升多])|(?P<down>[减降跌少]))(?:了|为|达|分别|约)*$")
 _TO_LEVEL_RE = re.compile(r"了?[至到]")
+# 加快/放缓 are a change only against a base: 比上年同期加快0.8个百分点, not 加快建设12个.
+_PACE_RE = re.compile(r"[比较]\w{0,8}?(?:(?P<up>加快)|放缓)了?$")
 _RANK_MOVE_RE = re.compile(r"(上升|提升|前进|前移|跃升|攀升)了?$|(下降|后退|下滑|回落|后移)了?$")
 _SHARE_RE = re.compile(r"(?<![抢侵霸独攻])占(?![地用领据线道])|比重|份额|占有率|全[国省市区球]\w{0,10}的$")
 _GROWTH_REACH = 6  # a growth word counts only this close to the figure: 同比分别增长, 增速高于全国
@@ -752,8 +752,8 @@ def _interval(d: _Draft) -> tuple[float, float]:
     if q == "lt":
         if d.pre in _LT_NEAR:
             return float(v * Decimal("0.9")), float(v)
-        floor = -math.inf if d.measure == "growth" or d.kind == "pct_point" else 0.0
-        return min(floor, float(v)), float(v)
+        floor = -math.inf if d.measure == "growth" or d.kind == "pct_point" or v <= 0 else 0.0
+        return floor, float(v)
     if q == "near":
         return float(min(v * Decimal("0.9"), v)), float(max(v * Decimal("0.9"), v))
     if q == "approx":
@@ -776,6 +776,9 @@ def _measure(context: str, d: _Draft) -> tuple[str, int]:
     last = hits[-1].end() if hits else 0
     if hits and (len(context) - last > _GROWTH_REACH or _TO_LEVEL_RE.match(context, last)):
         hits = []  # too far to govern the figure, or 提高到/增长至: the new level, not the change
+    pace = _PACE_RE.search(context)
+    if pace:
+        return "growth", _UP if pace["up"] else _DOWN
     if hits or tail:
         direction = 0
         for h in hits:
@@ -883,8 +886,8 @@ def extract_figures(sentence: str) -> list[Figure]:
             measure, direction = prev.measure, prev.direction  # 增速高于全国4.4个、全省2.9个百分点
         if d.kind == "percent" and measure == "level" and text.startswith("的", d.end):
             measure = "share"  # 贡献了全市73%的进出口额: N% of something
-        if measure == "growth" and d.value < 0:
-            d.value, direction = -d.value, -direction if direction else _DOWN
+        if measure == "growth" and d.value < 0 and d.qualifier not in ("gt", "lt"):
+            d.value, direction = -d.value, -direction if direction else _DOWN  # 增长-3.5%: a 3.5% decline
         d.measure, d.direction = measure, direction
         low, high = _interval(d)
         figures.append(
@@ -938,7 +941,8 @@ def _base(fig: Figure) -> tuple[str, float]:
 
 def _open_top(fig: Figure) -> bool:
     """Whether `high` itself is excluded: 突破7亿 is below 8亿."""
-    return math.isfinite(fig.high) and fig.kind != "rank" and fig.qualifier in ("gt", "range", "lt")
+    finite = math.isfinite(fig.high) and fig.high > fig.low
+    return finite and fig.kind != "rank" and fig.qualifier in ("gt", "range", "lt")
 
 
 def compare(claim: Figure, evidence: Figure) -> str:

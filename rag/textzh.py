@@ -47,15 +47,24 @@ def strip_controls(text: str) -> str:
     return _CONTROL.sub("", text.translate(ZERO_WIDTH))
 
 
-def normalize(text: str) -> str:
-    """Normalise a question or claim: NFKC (full-width → half-width), no zero-width or control
-    characters, traditional → simplified, single spaces.
+# Full-width punctuation that Chinese text is written with: kept as is, since NFKC would turn
+# ，？：；（） into ASCII and the sentence splitter and the answer templates rely on them.
+_KEEP_WIDE = frozenset("，。？！：；（）〔〕【】「」『』《》“”‘’、·—…～")
 
-    Chinese punctuation (，。？) is kept full-width: NFKC leaves it alone and the sentence splitter
-    relies on it.
+
+def _nfkc(text: str) -> str:
+    if text.isascii():
+        return text
+    return "".join(c if c in _KEEP_WIDE else unicodedata.normalize("NFKC", c) for c in text)
+
+
+def normalize(text: str) -> str:
+    """Normalise a question or claim: NFKC for digits, letters and compatibility forms (２０２３ →
+    2023, ％ → %), no zero-width or control characters, traditional → simplified, single spaces;
+    Chinese punctuation stays full-width.
     """
     text = strip_controls(text)
-    text = unicodedata.normalize("NFKC", text)
+    text = _nfkc(text)
     text = to_simplified(text)
     return re.sub(r"[ \t\u3000]+", " ", text).strip()
 

@@ -611,6 +611,12 @@ def test_growth_word_must_be_near_the_figure() -> None:
     check(fig(sentence, "六个"), measure="level", direction=0)
 
 
+def test_pace_words_are_growth_only_against_a_base() -> None:
+    sentence = "上半年增长5.3%，比上年同期加快0.8个百分点，加快建设12个国家外贸转型升级基地。"
+    check(fig(sentence, "0.8个百分点"), measure="growth", direction=1)
+    check(fig(sentence, "12个"), measure="level")
+
+
 def test_rise_to_a_level_is_not_growth() -> None:
     sentence = "混矿准备时长由6天压缩至1天，工业增加值增长至500亿元，出口下降3.2%。"
     check(fig(sentence, "1天"), measure="level", unit="day")
@@ -641,6 +647,7 @@ def test_several_tens_and_lower_bounds() -> None:
     check(fig(sentence, "不到10%"), qualifier="lt", low=9.0, high=10.0)
     check(fig(sentence, "不足5亿元"), qualifier="lt", low=0.0, high=5e8)
     check(fig(sentence, "不足2个百分点"), qualifier="lt", low=-INF, high=2.0, measure="growth")
+    check(fig("增速在-5%以下。", "-5%以下"), value=-5.0, low=-INF, high=-5.0, measure="growth")
 
 
 def test_area_in_mu_is_square_metres() -> None:
