@@ -17,7 +17,7 @@ from functools import lru_cache
 
 from .figures import Figure, Period, extract_figures, extract_periods, resolve_year
 from .store import Index
-from .textzh import STOPWORDS, normalize, split_sentences, tokenize
+from .textzh import STOPWORDS, domain_terms, normalize, split_sentences, tokenize
 from .types import Chunk
 
 # Question words and fillers that carry no content for matching.
@@ -35,7 +35,7 @@ EN_TERMS: dict[str, str] = {
     "guangzhou": "广州", "xiamen": "厦门", "beijing": "北京", "china": "中国", "korea": "韩国",
     "japan": "日本", "asean": "东盟", "trade": "进出口", "foreign trade": "外贸进出口", "export": "出口",
     "exports": "出口", "import": "进口", "imports": "进口", "port": "港", "throughput": "吞吐量",
-    "container": "集装箱", "containers": "集装箱", "teu": "标准箱", "cargo": "货物", "investment": "投资",
+    "container": "集装箱", "teus": "标准箱", "handle": "吞吐量", "handled": "吞吐量", "containers": "集装箱", "teu": "标准箱", "cargo": "货物", "investment": "投资",
     "foreign investment": "利用外资", "growth": "增长", "increase": "增长", "grow": "增长", "grew": "增长",
     "rank": "排名", "ranked": "排名", "share": "占", "percent": "%", "percentage": "%", "enterprises": "企业",
     "companies": "企业", "company": "企业", "cross-border e-commerce": "跨境电商", "e-commerce": "电商",
@@ -63,7 +63,11 @@ _TYPE_RULES: tuple[tuple[str, re.Pattern[str]], ...] = (
     ),
     ("count", re.compile(r"多少(?:个|家|项|人|位|名|艘|列|条|座|场|批|件|套|次|户|台|辆|架|所|种|国家|港口|企业|项目)|"
                          r"几(?:个|家|项|人|位|名|艘|列|条|座|场)|\bhow many\b")),
-    ("amount", re.compile(r"多少|多大|多长|多高|多重|多远|金额|总值|总额|规模|\bhow much\b|\bwhat (?:was|is) the\b")),
+    (
+        "amount",
+        re.compile(r"多少|多大|多长|多高|多重|多远|金额|总值|总额|规模|\bhow much\b|"
+                   r"\bwhat (?:was|is|were|are)\b.*\b(?:value|volume|amount|total|size|area|throughput|output)\b"),
+    ),
     ("yesno", re.compile(r"是否|是不是|有没有|能否|吗[？?]?$")),
     ("summary", re.compile(r"为什么|为何|如何|怎样|怎么|原因|\bwhy\b|\bhow\b")),
     ("entity", re.compile(r"什么|哪个|哪件|哪家|哪部|\bwhat\b|\bwhich\b")),
@@ -101,6 +105,7 @@ class Query:
     asks: tuple[str, ...] = ()  # the type of each interrogative clause: 进口额是多少，同比增长多少 → amount, percent
 
     focus: tuple[str, ...] = ()  # terms next to the interrogative: 提供了多少个岗位 → 提供, 岗位
+    match_text: str = ""  # the text plus the Chinese equivalents of its English words
 
     @property
     def wanted_kinds(self) -> frozenset[str] | None:
@@ -191,7 +196,8 @@ def analyse(question: str) -> Query:
         for t in dict.fromkeys(tokenize(zh_text))
         if t not in QUESTION_WORDS and not re.fullmatch(r"[\d.%年月日]+", t) and t not in STOPWORDS
     ]
-    terms = [t for t in terms if not any(t in p for p in places)]
+    # English words of an English question are matched through their Chinese equivalents (EN_TERMS)
+    terms = [t for t in terms if not any(t in p for p in places) and not (english and t.isascii())]
     terms.sort(key=lambda t: -len(t))
     clauses = [c for c in re.split(r"[，,；;]", text) if c.strip()]
     focus_text = "".join(
@@ -214,6 +220,7 @@ def analyse(question: str) -> Query:
         relative=relative,
         asks=asks or (qtype,),
         focus=tuple(t for t in terms if t in focus_text),
+        match_text=zh_text,
     )
 
 
@@ -310,6 +317,29 @@ def _analyse_chunk(index: Index, chunk: Chunk) -> list[Evidence]:
     return out
 
 
+@lru_cache(maxsize=4096)
+def _containers(term: str) -> tuple[str, ...]:
+    """Domain terms that contain `term` without being it: 出口 → 进出口, 外贸进出口 …"""
+    return tuple(d for d in domain_terms() if term in d and d != term)
+
+
+def term_in(term: str, text: str, question: str = "") -> bool:
+    """`term` occurs in `text` on its own, not only inside a longer domain term the question did not
+    use: 出口 is not in 外贸进出口9117.2亿元 (a figure for 进出口), but it is in 其中：出口5361.1亿元."""
+    if term not in text:
+        return False
+    containers = [d for d in _containers(term) if d not in question and d in text]
+    if not containers:
+        return True
+    covered: set[int] = set()
+    for d in containers:
+        for m in re.finditer(re.escape(d), text):
+            covered.update(range(m.start(), m.end()))
+    return any(
+        not set(range(m.start(), m.end())) <= covered for m in re.finditer(re.escape(term), text)
+    )
+
+
 def term_weight(term: str) -> float:
     """Longer terms are more specific: 进出口总值 counts more than 总值."""
     return 1.0 + 0.5 * min(len(term), 6)
@@ -321,3 +351,69 @@ def coverage(terms: tuple[str, ...], text: str) -> float:
         return 0.0
     total = sum(term_weight(t) for t in terms)
     return sum(term_weight(t) for t in terms if t in text) / total
+
+
+# ---- alignment: does a sentence speak of the same year, span and place as the question? ----------
+
+
+def years_agree(q: Query, ev: Evidence) -> bool:
+    """The sentence's years (or, without any, its paragraph's; or the article's own year and the one
+    before, which is what undated figures in a news report are about) include an asked year."""
+    if not q.years:
+        return True
+    if ev.years:
+        return bool(q.years & ev.years)
+    if ev.context_years:
+        return bool(q.years & ev.context_years)
+    year = int(ev.article_date[:4]) if ev.article_date[:4].isdigit() else None
+    return year is not None and bool(q.years & {year, year - 1})
+
+
+def spans_agree(q: Query, ev: Evidence) -> bool:
+    """1-5月 is not 1-11月: month spans must match when both sides state one."""
+    if not q.spans:
+        return True
+    spans = {(p.start_month, p.end_month) for p in ev.periods if p.start_month and p.end_month}
+    return not spans or bool(q.spans & spans)
+
+
+def places_agree(q: Query, ev: Evidence, index: Index) -> bool:
+    """Every place the question names is in the sentence, or — when the sentence does not open with
+    another place of its own — in its paragraph or as the main place of its article (a bullet under
+    a headline about 青岛)."""
+    missing = [p for p in q.places if p not in ev.text]
+    if not missing:
+        return True
+    article = index.articles.get(ev.chunk.article_id)
+    for p in missing:
+        short = p[:-1] if len(p) > 2 and p[-1] in "市省" else p
+        dominant = article is not None and (short in article.title or article.text.count(short) >= 3)
+        if short not in ev.context and not dominant:
+            return False
+    if q.qtype in ("place", "list", "entity", "person"):
+        return True
+    return not any(not any(p in a or a in p for a in q.places) for p in subject_places(ev.text))
+
+
+def aligned(q: Query, ev: Evidence, index: Index) -> bool:
+    return years_agree(q, ev) and spans_agree(q, ev) and places_agree(q, ev, index)
+
+
+def figure_year(fig: Figure, article_date: str) -> int | None:
+    """The year a figure is about, 今年/去年 resolved against the article's date."""
+    return resolve_year(fig.period, article_date).year
+
+
+_LEADING_FILLER = re.compile(r"^(?:(?:19|20)\d{2}年|\d{1,2}月(?:\d{1,2}日)?|今年|去年|目前|其中|同时|此外|另外|近日|日前|据悉|据了解|[^，]{0,6}显示)*")
+
+
+def subject_places(sentence: str) -> list[str]:
+    """Places that open a clause (青岛进出口总值突破6000亿元): the sentence's own subject, which
+    overrides a place named only in the paragraph before it."""
+    out = []
+    for clause in re.split(r"[，；：,;:]", sentence):
+        head = _LEADING_FILLER.sub("", clause.strip())[:6]
+        out.extend(p for p in places_in(clause) if head.find(p) in (0, 1))
+    return out
+
+

@@ -21,13 +21,15 @@ from .analysis import (
     GENERIC_PLACES,
     Evidence,
     Query,
+    aligned,
     analyse,
     coverage,
-    places_in,
+    figure_year,
     pos_cut,
+    term_in,
     term_weight,
 )
-from .figures import Figure, resolve_year
+from .figures import Figure
 from .retrieve import Filters, Retriever
 from .types import Answer, Citation, Hit
 
@@ -84,47 +86,13 @@ class Answerer:
         self.retriever = retriever
 
     # ---- alignment -----------------------------------------------------------------------------
-    def _years_agree(self, q: Query, ev: Evidence) -> bool:
-        if not q.years:
-            return True
-        if ev.years:
-            return bool(q.years & ev.years)
-        if ev.context_years:
-            return bool(q.years & ev.context_years)
-        year = int(ev.article_date[:4]) if ev.article_date[:4].isdigit() else None
-        return year is not None and bool(q.years & {year, year - 1})
-
-    def _places_agree(self, q: Query, ev: Evidence) -> bool:
-        """Every place the question names is in the sentence, or — when the sentence names no other
-        place itself — in its paragraph or its article (a bullet under a headline about 青岛)."""
-        missing = [p for p in q.places if p not in ev.text]
-        if not missing:
-            return True
-        article = self.retriever.index.articles.get(ev.chunk.article_id)
-        for p in missing:
-            short = p[:-1] if len(p) > 2 and p[-1] in "市省" else p
-            dominant = article is not None and (short in article.title or article.text.count(short) >= 3)
-            if short not in ev.context and not dominant:
-                return False
-        if q.qtype in ("place", "list", "entity", "person"):
-            return True
-        return not any(
-            not any(p in a or a in p for a in q.places) for p in _subject_places(ev.text)
-        )
-
-    def _spans_agree(self, q: Query, ev: Evidence) -> bool:
-        if not q.spans:
-            return True
-        spans = {(p.start_month, p.end_month) for p in ev.periods if p.start_month and p.end_month}
-        return not spans or bool(q.spans & spans)
-
     def _wanted_figures(self, q: Query, ev: Evidence) -> list[Figure]:
         kinds = q.wanted_kinds
         if kinds is None:
             return []
         figs = [f for f in ev.figures if f.kind in kinds]
         if q.years:  # a figure for another year is not an answer (2020年…突破6000亿元 when 2022 is asked)
-            figs = [f for f in figs if _figure_year(f, ev.article_date) in (None, *q.years)]
+            figs = [f for f in figs if figure_year(f, ev.article_date) in (None, *q.years)]
         if q.qtype == "percent" and re.search(r"占|比重|比例|占比|share", q.text):
             figs = [f for f in figs if f.measure == "share"] or figs
         elif q.asks == ("percent",) and re.search(r"增|降|提高|growth|grew|increase", q.text):
@@ -137,7 +105,7 @@ class Answerer:
         (服务进出口 when 进出口 was asked)."""
         after = re.split(r"[，。；、,;]", sentence[fig.end : fig.end + 8])[0] if fig.kind == "count" else ""
         ctx = fig.context + after
-        matched = sum(term_weight(t) * (3.0 if t in q.focus else 0.5) for t in q.terms if t in ctx)
+        matched = sum(term_weight(t) * (3.0 if t in q.focus else 0.5) for t in q.terms if term_in(t, ctx, q.match_text))
         asked_counter = re.search(r"(?:多少|几)([个家项位名艘列条座场批件套次户台辆架所种])", q.text)
         if asked_counter and fig.counter == asked_counter.group(1):
             matched += 3.0
@@ -146,12 +114,12 @@ class Answerer:
             matched += 6.0 * term_weight(noun)
         place_chars = set("".join(q.places)) | set("全市省本")
         hanzi = [ch for ch in re.findall(r"[\u4e00-\u9fff]", fig.context[-8:]) if ch not in place_chars]
-        covered = sum(1 for ch in hanzi if ch in q.text)
+        covered = sum(1 for ch in hanzi if ch in q.match_text)
         precision = covered / len(hanzi) if hanzi else 0.5
         return matched + 2.0 * precision
 
     def _score(self, q: Query, ev: Evidence, rank: int) -> Candidate | None:
-        if not (self._years_agree(q, ev) and self._places_agree(q, ev) and self._spans_agree(q, ev)):
+        if not aligned(q, ev, self.retriever.index):
             return None
         figures: list[Figure] = []
         if q.wanted_kinds is not None:
@@ -167,9 +135,9 @@ class Answerer:
         total = sum(term_weight(t) for t in q.terms) or 1.0
         got = 0.0
         for t in q.terms:
-            if t in ev.text:
+            if term_in(t, ev.text, q.match_text):
                 got += term_weight(t)
-            elif t in ev.context:
+            elif term_in(t, ev.context, q.match_text):
                 got += 0.4 * term_weight(t)
         score = got / total
         score += 0.12 / (1 + rank)
@@ -364,9 +332,14 @@ class Answerer:
         return None
 
     def _content_score(self, q: Query, cand: Candidate) -> float:
+        """How much of the question the sentence (fully) and its paragraph (half) carry, word by word;
+        a compound the source writes differently gets partial credit (出口额 vs 出口5361.1亿元)."""
         ev = cand.evidence
-        total = sum(term_weight(t) for t in q.terms) or 1.0
-        got = sum(term_weight(t) * (1.0 if t in ev.text else 0.5 if t in ev.context else 0.0) for t in q.terms)
+        words = _maximal(q.terms)
+        total = sum(term_weight(t) for t in words) or 1.0
+        got = sum(
+            term_weight(t) * max(_credit(t, ev.text, q.match_text), 0.5 * _credit(t, ev.context, q.match_text)) for t in words
+        )
         return got / total
 
     def _complements(self, q: Query, best: Candidate, ranked: list[Candidate]) -> list[Candidate]:
@@ -400,17 +373,13 @@ class Answerer:
                 and other.counter == fig.counter
                 and other.measure == fig.measure
                 and other.value != fig.value
-                and self._content_score(q, cand) >= 0.8 * self._content_score(q, best)
-                and cand.score >= 0.85 * best.score
+                and cand.align >= 0.8 * best.align
+                and cand.score >= 0.75 * best.score
             )
             if same_thing:
                 out.append(cand)
                 break
         return out
-
-
-def _figure_year(fig: Figure, article_date: str) -> int | None:
-    return resolve_year(fig.period, article_date).year
 
 
 def _asked_noun(question: str) -> str:
@@ -419,22 +388,35 @@ def _asked_noun(question: str) -> str:
     return m.group(1) if m and m.group(1) not in ("亿元", "万元", "美元") else ""
 
 
+def _maximal(terms: tuple[str, ...]) -> list[str]:
+    """Search-mode terms without the parts of longer ones (进出口总值, not also 进出口 and 总值)."""
+    return [t for t in terms if not any(t != u and t in u for u in terms)]
+
+
+def _credit(word: str, text: str, question: str = "") -> float:
+    """1 for a word in the text; else the longest part of it that is (出口额 → 出口: 2/3), or 0.8 ×
+    the share of its character pairs when most of them are."""
+    if term_in(word, text, question):
+        return 1.0
+    n = len(word)
+    part = max(
+        (j - i for i in range(n) for j in range(i + 2, n + 1) if j - i < n and term_in(word[i:j], text, question)),
+        default=0,
+    )
+    pairs = [word[i : i + 2] for i in range(n - 1)]
+    share = sum(p in text for p in pairs) / len(pairs) if pairs else 0.0
+    return max(part / n, 0.8 * share if share >= 0.5 else 0.0)
+
+
 def _absent_share(q: Query, pool: str) -> float:
     """Share of the question's words that the retrieved passages never mention (常住人口 in a corpus
     without population figures). A word counts as mentioned when most of its character pairs are
     (进出口额 is mentioned by 进出口…亿元)."""
-    words = [t for t in q.terms if not any(t != u and t in u for u in q.terms)]
+    words = _maximal(q.terms)
     if not words:
         return 0.0
-
-    def mentioned(word: str) -> bool:
-        if word in pool:
-            return True
-        pairs = [word[i : i + 2] for i in range(len(word) - 1)]
-        return bool(pairs) and sum(p in pool for p in pairs) / len(pairs) >= 0.5
-
     total = sum(term_weight(w) for w in words)
-    return sum(term_weight(w) for w in words if not mentioned(w)) / total
+    return sum(term_weight(w) for w in words if not _credit(w, pool)) / total
 
 
 def _subject_penalty(q: Query, sentence: str) -> float:
@@ -459,19 +441,6 @@ _ROLE_NAME = re.compile(
     r"(?:局长|关长|书记|主任|经理|总监|主席|市长|区长|部长|董事长|总经理|院长|校长|负责人|会长|秘书长)"
     r"([\u4e00-\u9fff]{2,3}?)(?:表示|介绍|说|指出|认为|强调|透露|称|坦言|告诉)"
 )
-_LEADING_FILLER = re.compile(r"^(?:(?:19|20)\d{2}年|\d{1,2}月(?:\d{1,2}日)?|今年|去年|目前|其中|同时|此外|另外|近日|日前|据悉|据了解|[^，]{0,6}显示)*")
-
-
-def _subject_places(sentence: str) -> list[str]:
-    """Places that open a clause (青岛进出口总值突破6000亿元): the sentence's own subject, which
-    overrides a place named only in the paragraph before it."""
-    out = []
-    for clause in re.split(r"[，；：,;:]", sentence):
-        head = _LEADING_FILLER.sub("", clause.strip())[:6]
-        out.extend(p for p in places_in(clause) if head.find(p) in (0, 1))
-    return out
-
-
 def _person(q: Query, text: str) -> str | None:
     """The name next to the role the question asks about: 青岛海关关长沈扬 → 沈扬."""
     m = _ROLE_NAME.search(text)
