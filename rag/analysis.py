@@ -340,9 +340,25 @@ def term_in(term: str, text: str, question: str = "") -> bool:
     )
 
 
+# Words that frame an indicator without changing it: 外贸进出口总值 and 进出口 ask for the same figure.
+SOFT_TERMS = frozenset("外贸 总值 总额 总量 规模 累计 全年 完成 实现 达到 共计 合计 总共 数量 金额 数据 情况 期间".split())
+
+
 def term_weight(term: str) -> float:
-    """Longer terms are more specific: 进出口总值 counts more than 总值."""
+    """Longer terms are more specific: 进出口总值 counts more than 总值; framing words count little."""
+    if term in SOFT_TERMS:
+        return 0.5
     return 1.0 + 0.5 * min(len(term), 6)
+
+
+def core_term(term: str) -> str:
+    """A term without its framing words: 进出口总值 → 进出口, 外贸进出口 → 进出口."""
+    for soft in SOFT_TERMS:
+        if term.endswith(soft) and len(term) - len(soft) >= 2:
+            term = term[: -len(soft)]
+        if term.startswith(soft) and len(term) - len(soft) >= 2:
+            term = term[len(soft) :]
+    return term
 
 
 def coverage(terms: tuple[str, ...], text: str) -> float:

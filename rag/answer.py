@@ -23,6 +23,7 @@ from .analysis import (
     Query,
     aligned,
     analyse,
+    core_term,
     coverage,
     figure_year,
     pos_cut,
@@ -290,11 +291,14 @@ class Answerer:
             byline = self._byline_answer(q, hits, timings, t0)
             if byline is not None:
                 return byline
-        chosen = [best, *self._complements(q, best, candidates)]
-        if not q.years:
-            chosen.sort(key=lambda c: c.evidence.chunk.date, reverse=True)  # latest page first
-        short = self._short(q, best)
+        extra = self._complements(q, best, candidates)
+        dated = [] if extra else self._other_dates(q, best, candidates)
+        chosen = sorted([best, *dated], key=lambda c: c.evidence.chunk.date, reverse=True) if dated else [best, *extra]
+        short = self._short(q, chosen[0])
         parts = [self._lead(q, short)]
+        if dated:  # the same thing reported differently on pages of other dates: latest first
+            for older in chosen[1:]:
+                parts.append(f"{format_date(older.evidence.chunk.date)}的报道为{self._short(q, older)}。")
         citations = []
         for n, cand in enumerate(chosen, 1):
             citations.append(self._citation(n, cand))
@@ -343,8 +347,7 @@ class Answerer:
         return got / total
 
     def _complements(self, q: Query, best: Candidate, ranked: list[Candidate]) -> list[Candidate]:
-        """More sentences when the best one leaves part of the question open (a second year or place),
-        or when a page of another date gives a different figure for the same thing (latest first)."""
+        """More sentences when the best one leaves part of the question open (a second year or place)."""
         extra: list[Candidate] = []
         years_left = set(q.years) - set(best.evidence.years | best.evidence.context_years)
         places_left = {p for p in q.places if p not in best.evidence.text}
@@ -356,11 +359,13 @@ class Answerer:
             elif len(q.places) > 1 and places_left and any(p in ev.text for p in places_left):
                 extra.append(cand)
                 places_left = {p for p in places_left if p not in ev.text}
-        if not extra and not q.years and best.figures:
-            extra.extend(self._other_dates(q, best, ranked))
         return [c for c in extra if c.evidence.text != best.evidence.text][:2]
 
     def _other_dates(self, q: Query, best: Candidate, ranked: list[Candidate]) -> list[Candidate]:
+        """A close candidate from a page of another date whose figure measures the same thing with a
+        different value (225个 in 2020, 230多个 in 2024), when the question names no time."""
+        if q.years or q.spans or q.plans or not best.figures:
+            return []
         fig = best.figures[0]
         out = []
         for cand in ranked[1:6]:
@@ -396,7 +401,7 @@ def _maximal(terms: tuple[str, ...]) -> list[str]:
 def _credit(word: str, text: str, question: str = "") -> float:
     """1 for a word in the text; else the longest part of it that is (出口额 → 出口: 2/3), or 0.8 ×
     the share of its character pairs when most of them are."""
-    if term_in(word, text, question):
+    if term_in(word, text, question) or term_in(core_term(word), text, question):
         return 1.0
     n = len(word)
     part = max(
