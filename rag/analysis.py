@@ -24,7 +24,7 @@ from .types import Chunk
 QUESTION_WORDS = frozenset(
     """多少 几 几个 哪些 哪几 哪几个 哪个 哪家 哪位 哪里 哪儿 哪 什么 谁 何时 什么时候 哪一年 哪年 如何 怎样 怎么
     为什么 为何 是否 是不是 吗 呢 多大 多长 多高 多远 第几 排第几 名次 请问 分别 一共 共 总共 共计 大约 约 左右 目前
-    是 有 为 了 的 在 对 与 和 及 到 达 达到 完成 实现 情况 相关 信息 介绍 说说 告诉 我""".split()
+    是 有 为 了 的 在 对 与 和 及 到 达 达到 完成 实现 情况 相关 信息 介绍 说说 告诉 我 时候 作者 时间""".split()
 )
 GENERIC_PLACES = frozenset(
     "中国 全国 全球 世界 国内 国际 国外 境外 海外 全省 全市 本市 我国 我市 海关 新区 市区 城区 园区 片区 全区 港区 地区".split()
@@ -84,6 +84,7 @@ WANTED_KINDS: dict[str, frozenset[str]] = {
 }
 
 _YEAR = re.compile(r"(?<![\d.])((?:19|20)\d{2})(?:年|(?=[^\d亿万千百元个家项人名位艘列条座场批件套次户台辆架所种米吨%.,]))")
+_ASK_FRAGMENT = re.compile(r"^是|是$|几|多少|哪|谁|什么")
 _SPAN = re.compile(r"(\d{1,2})\s*(?:-|—|–|~|～|至|到)\s*(\d{1,2})月")
 _QUOTED = re.compile(r"[《“\"「]([^》”\"」]{2,40})[》”\"」]")
 
@@ -194,7 +195,10 @@ def analyse(question: str) -> Query:
     terms = [
         t
         for t in dict.fromkeys(tokenize(zh_text))
-        if t not in QUESTION_WORDS and not re.fullmatch(r"[\d.%年月日]+", t) and t not in STOPWORDS
+        if t not in QUESTION_WORDS
+        and not re.fullmatch(r"[\d.%年月日]+", t)
+        and t not in STOPWORDS
+        and not _ASK_FRAGMENT.search(t)  # jieba's 额是, 几人: pieces of the question word, not content
     ]
     # English words of an English question are matched through their Chinese equivalents (EN_TERMS)
     terms = [t for t in terms if not any(t in p for p in places) and not (english and t.isascii())]

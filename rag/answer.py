@@ -19,6 +19,7 @@ from typing import Any
 from .analysis import (
     EVIDENCE,
     GENERIC_PLACES,
+    SOFT_TERMS,
     Evidence,
     Query,
     aligned,
@@ -96,6 +97,9 @@ class Answerer:
             figs = [f for f in figs if figure_year(f, ev.article_date) in (None, *q.years)]
         if q.qtype == "percent" and re.search(r"占|比重|比例|占比|share", q.text):
             figs = [f for f in figs if f.measure == "share"] or figs
+            base = _share_base(q.text)
+            if base:  # 占全国的比重 is not answered by 占山东省…的27.4%
+                figs = [f for f in figs if f.measure != "share" or re.search(base, f.context)]
         elif q.asks == ("percent",) and re.search(r"增|降|提高|growth|grew|increase", q.text):
             figs = [f for f in figs if f.measure == "growth"] or figs
         return figs
@@ -280,11 +284,12 @@ class Answerer:
             # figures compete against each other: the best-aligned figure of this question gets the full bonus
             c.score = round(c.score + (0.6 * c.align / top_align if top_align else 0.0), 6)
         candidates.sort(key=lambda c: (-c.score, c.rank, c.evidence.start))
-        absent = _absent_share(q, pool)
+        absent = _absent_share(q, pool.lower())
+        missing_noun = _missing_noun(q, pool.lower())
         timings = {"analyse": (t1 - t0) * 1000, "retrieve": (t2 - t1) * 1000}
         best = candidates[0] if candidates else None
         min_cov = MIN_COVERAGE if q.terms else 0.0
-        if best is None or absent > MAX_ABSENT or self._content_score(q, best) < min_cov:
+        if best is None or absent > MAX_ABSENT or missing_noun or self._content_score(q, best) < min_cov:
             timings["total"] = (time.perf_counter() - t0) * 1000
             return self._refuse(q, hits, timings)
         if q.qtype == "person" and re.search(r"作者|记者|撰稿|谁写|署名|author", q.text):
@@ -387,6 +392,18 @@ class Answerer:
         return out
 
 
+_SHARE_BASES = {"全国": "全国|我国|中国|国内", "全省": "全省|[\u4e00-\u9fff]{2,3}省", "全市": "全市|[\u4e00-\u9fff]{2,3}市"}
+
+
+def _share_base(question: str) -> str:
+    """What a share is a share of, as a pattern: 占全国的比重 → 全国|我国|…; '' when not stated."""
+    m = re.search(r"占(?:同期)?([\u4e00-\u9fff]{2,5}?)(?:的|比重|多少|几成|外贸|进出口|出口|进口)", question)
+    if not m:
+        return ""
+    base = m.group(1)
+    return _SHARE_BASES.get(base, re.escape(base))
+
+
 def _asked_noun(question: str) -> str:
     """The thing being counted or measured: 提供了多少个岗位 → 岗位."""
     m = re.search(r"(?:多少|几)[个家项位名艘列条座场批件套次户台辆架所种]?([\u4e00-\u9fff]{2,4})", question)
@@ -411,6 +428,21 @@ def _credit(word: str, text: str, question: str = "") -> float:
     pairs = [word[i : i + 2] for i in range(n - 1)]
     share = sum(p in text for p in pairs) / len(pairs) if pairs else 0.0
     return max(part / n, 0.8 * share if share >= 0.5 else 0.0)
+
+
+_NOUN_FLAGS = ("n", "ns", "nr", "nt", "nz", "eng", "nrt", "vn")
+
+
+def _missing_noun(q: Query, pool: str) -> str | None:
+    """A noun of the question that no retrieved passage mentions (烟台, 财政收入, GDP): whatever the
+    passages say, it is not about that."""
+    for word in _maximal(q.terms):
+        if word in SOFT_TERMS or _credit(word, pool, q.match_text):
+            continue
+        flags = {f for _, f in pos_cut(word)}
+        if flags & set(_NOUN_FLAGS):
+            return word
+    return None
 
 
 def _absent_share(q: Query, pool: str) -> float:
