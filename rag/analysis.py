@@ -50,7 +50,7 @@ _EN_WORD = re.compile(r"[a-z][a-z\-]*(?: [a-z][a-z\-]*)?")
 QTYPES = ("fact", "duration", "amount", "percent", "rank", "count", "date", "person", "place", "list", "yesno", "entity", "summary")
 
 _TYPE_RULES: tuple[tuple[str, re.Pattern[str]], ...] = (
-    ("duration", re.compile(r"多久|多长时间|几年|几个月|多少年|多少天|how long")),
+    ("duration", re.compile(r"多久|多长时间|(?:多少|几)(?:个)?(?:年|月|天|日|小时|分钟|秒|周|星期|世纪)(?!级)|how long")),
     ("person", re.compile(r"谁|哪位|什么人|作者|记者是|\bwho\b")),
     ("date", re.compile(r"什么时候|何时|哪一年|哪年|哪一天|哪天|什么时间|几月|\bwhen\b|what year")),
     ("list", re.compile(r"哪些|哪几[个家项座种类]?|包括什么|包括哪|有什么|\bwhich (?:cities|countries|ones)\b")),
@@ -84,6 +84,7 @@ WANTED_KINDS: dict[str, frozenset[str]] = {
 }
 
 _YEAR = re.compile(r"(?<![\d.])((?:19|20)\d{2})(?:年|(?=[^\d亿万千百元个家项人名位艘列条座场批件套次户台辆架所种米吨%.,]))")
+MONEY_WORDS = r"总值|额|金额|收入|产值|规模|投资|资金|外资|价值|价格|成本|利润|营收|GDP|gdp|生产总值|元|美元|吞吐量|面积|重|长|高"
 _ASK_FRAGMENT = re.compile(r"^是|是$|几|多少|哪|谁|什么")
 _SPAN = re.compile(r"(\d{1,2})\s*(?:-|—|–|~|～|至|到)\s*(\d{1,2})月")
 _QUOTED = re.compile(r"[《“\"「]([^》”\"」]{2,40})[》”\"」]")
@@ -118,6 +119,8 @@ class Query:
         wanted = frozenset().union(*kinds)
         if "amount" in self.asks and re.search(r"占|全市|全省|全国|比重", self.text):
             wanted |= {"percent"}
+        if "amount" in self.asks and not re.search(MONEY_WORDS, self.text):
+            wanted |= {"count", "duration"}  # 在线上的课程有多少 asks for a count; 总值是多少 does not
         return wanted
 
     @property

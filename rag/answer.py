@@ -35,7 +35,7 @@ from .figures import Figure
 from .retrieve import Filters, Retriever
 from .types import Answer, Citation, Hit
 
-MIN_COVERAGE = 0.45  # share of the question's content weight the evidence must carry
+MIN_COVERAGE = 0.3  # share of the question's content weight the evidence must carry
 MAX_ABSENT = 0.4  # refuse when this share of the content weight appears nowhere in the hits
 NOT_FOUND = "资料中没有找到{subject}的相关信息。"
 
@@ -99,7 +99,7 @@ class Answerer:
             figs = [f for f in figs if f.measure == "share"] or figs
             base = _share_base(q.text)
             if base:  # 占全国的比重 is not answered by 占山东省…的27.4%
-                figs = [f for f in figs if f.measure != "share" or re.search(base, f.context)]
+                figs = [f for f in figs if f.measure == "share" and re.search(base, f.context)]
         elif q.asks == ("percent",) and re.search(r"增|降|提高|growth|grew|increase", q.text):
             figs = [f for f in figs if f.measure == "growth"] or figs
         return figs
@@ -130,6 +130,10 @@ class Answerer:
         if q.wanted_kinds is not None:
             figures = self._wanted_figures(q, ev)
             if not figures:
+                return None
+            # the indicator asked about must be in the sentence itself (货物吞吐量, not just 货值)
+            indicator = [t for t in _maximal(q.focus) if t not in SOFT_TERMS]
+            if indicator and not any(_credit(t, ev.text, q.match_text) >= 0.5 for t in indicator):
                 return None
         elif q.qtype == "date" and not (ev.periods or re.search(r"\d{1,2}月|\d{4}年", ev.text)):
             return None
@@ -289,7 +293,10 @@ class Answerer:
         timings = {"analyse": (t1 - t0) * 1000, "retrieve": (t2 - t1) * 1000}
         best = candidates[0] if candidates else None
         min_cov = MIN_COVERAGE if q.terms else 0.0
-        if best is None or absent > MAX_ABSENT or missing_noun or self._content_score(q, best) < min_cov:
+        content = self._content_score(q, best) if best is not None else 0.0
+        if best is None or absent > MAX_ABSENT or content < min_cov or (missing_noun and (
+            _is_subject(q, missing_noun) or content < 0.6
+        )):
             timings["total"] = (time.perf_counter() - t0) * 1000
             return self._refuse(q, hits, timings)
         if q.qtype == "person" and re.search(r"作者|记者|撰稿|谁写|署名|author", q.text):
@@ -434,8 +441,8 @@ _NOUN_FLAGS = ("n", "ns", "nr", "nt", "nz", "eng", "nrt", "vn")
 
 
 def _missing_noun(q: Query, pool: str) -> str | None:
-    """A noun of the question that no retrieved passage mentions (烟台, 财政收入, GDP): whatever the
-    passages say, it is not about that."""
+    """A noun of the question that no retrieved passage mentions (烟台, 财政收入, GDP): unless the
+    evidence matches the rest of the question closely, the passages are not about that."""
     for word in _maximal(q.terms):
         if word in SOFT_TERMS or _credit(word, pool, q.match_text):
             continue
@@ -443,6 +450,12 @@ def _missing_noun(q: Query, pool: str) -> str | None:
         if flags & set(_NOUN_FLAGS):
             return word
     return None
+
+
+def _is_subject(q: Query, word: str) -> bool:
+    """The word opens the question, perhaps after a time (烟台2022年… / 2022年烟台…): what it asks about."""
+    head = re.sub(r"^(?:(?:19|20)\d{2}年?|\d{1,2}(?:-|至)\d{1,2}月|今年|去年|[，,\s])*", "", q.match_text.lower())
+    return head.startswith(word)
 
 
 def _absent_share(q: Query, pool: str) -> float:
