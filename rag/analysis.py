@@ -53,7 +53,7 @@ _TYPE_RULES: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("duration", re.compile(r"多久|多长时间|(?:多少|几)(?:个)?(?:年|月|天|日|小时|分钟|秒|周|星期|世纪)(?!级)|how long")),
     ("person", re.compile(r"谁|哪位|什么人|作者|记者是|\bwho\b")),
     ("date", re.compile(r"什么时候|何时|哪一年|哪年|哪一天|哪天|什么时间|几月|\bwhen\b|what year")),
-    ("list", re.compile(r"哪些|哪几[个家项座种类]?|包括什么|包括哪|有什么|\bwhich (?:cities|countries|ones)\b")),
+    ("list", re.compile(r"哪些|哪几[个家项座种类]?|包括什么|包括哪|\bwhich (?:cities|countries|ones)\b")),
     ("rank", re.compile(r"第几|排名|名次|排第|居第|位列|排在|\brank")),
     ("place", re.compile(r"哪里|哪儿|在哪|什么地方|何处|位于|\bwhere\b")),
     (

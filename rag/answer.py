@@ -137,7 +137,7 @@ class Answerer:
                 return None
         elif q.qtype == "date" and not (ev.periods or re.search(r"\d{1,2}月|\d{4}年", ev.text)):
             return None
-        elif q.qtype == "place" and not re.search(r"位于|在|落户|设在|地处", ev.text):
+        elif q.qtype == "place" and not re.search(r"位于|在|落户|设在|地处|坐落|分布|来自|出生|于[\u4e00-\u9fff]", ev.text):
             return None
         elif q.qtype == "list" and not re.search(r"[、]|和|以及|包括|即", ev.text):
             return None
@@ -164,7 +164,8 @@ class Answerer:
             score += 0.05 * min(ev.text.count("、"), 6)
             if any(re.search(re.escape(t) + r"[^。]{0,4}(?:即|包括|分别是|有|：)", ev.text) for t in q.terms):
                 score += 0.2
-        score -= _subject_penalty(q, ev.text)
+        if figures:
+            score -= _subject_penalty(q, ev.text)
         if q.qtype == "entity" and re.search(r"《[^》]+》", ev.text):
             score += 0.15
         figures.sort(key=lambda f: -self._figure_alignment(q, f, ev.text))
