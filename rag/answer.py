@@ -123,7 +123,7 @@ class Answerer:
         precision = covered / len(hanzi) if hanzi else 0.5
         return matched + 2.0 * precision
 
-    def _score(self, q: Query, ev: Evidence, rank: int) -> Candidate | None:
+    def _score(self, q: Query, ev: Evidence, rank: int, topic: frozenset[str] = frozenset()) -> Candidate | None:
         if not aligned(q, ev, self.retriever.index):
             return None
         figures: list[Figure] = []
@@ -144,11 +144,13 @@ class Answerer:
         total = sum(term_weight(t) for t in q.terms) or 1.0
         got = 0.0
         for t in q.terms:
-            if term_in(t, ev.text, q.match_text):
-                got += term_weight(t)
+            if term_in(t, ev.text, q.match_text) or (t in topic and t in ev.chunk.title):
+                got += term_weight(t)  # a headline's topic holds for every sentence under it (它的根部…)
             elif term_in(t, ev.context, q.match_text):
                 got += 0.4 * term_weight(t)
         score = got / total
+        if topic and not any(t in ev.text or t in ev.context for t in topic):
+            score -= 0.3  # the question names an article's topic; this sentence is from elsewhere
         score += 0.12 / (1 + rank)
         align = max((self._figure_alignment(q, f, ev.text) for f in figures), default=0.0)
         if figures:
@@ -277,10 +279,12 @@ class Answerer:
         index = self.retriever.index
         candidates: list[Candidate] = []
         pool = ""
+        # question words that are some retrieved article's headline topic (猴面包树, 尤金袋鼠)
+        topic = frozenset(t for t in _maximal(q.terms) if len(t) >= 2 and any(t in h.chunk.title for h in hits))
         for rank, hit in enumerate(hits):
             pool += hit.chunk.title + hit.chunk.text
             for ev in EVIDENCE.get(index, hit.chunk):
-                cand = self._score(q, ev, rank)
+                cand = self._score(q, ev, rank, topic)
                 if cand is not None:
                     cand.hit = hit
                     candidates.append(cand)
