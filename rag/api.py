@@ -42,6 +42,7 @@ from pydantic import (
 )
 from starlette.datastructures import Headers
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import Match
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from .errors import (
@@ -57,7 +58,7 @@ from .ingest import SUPPORTED_SUFFIXES, article_from_record
 from .retrieve import Filters
 from .service import RagService
 from .settings import Settings
-from .store import BuildReport
+from .store import BuildReport, current_generation
 from .textzh import is_blank, split_sentences, strip_controls
 from .types import Article
 
@@ -77,6 +78,8 @@ JSON_ONLY_PATHS = ("/v1/ask", "/v1/search", "/v1/check", "/v1/chat/completions")
 VISIBLE = r"[^\s\x00-\x1f\x7f-\x9f\u00ad\u200b-\u200d\u2060\ufeff]"
 DATE = r"^([0-9]{4}(-[0-9]{2}(-[0-9]{2})?)?)?$"
 ARTICLE_ID = r"^[A-Za-z0-9\u4e00-\u9fff][A-Za-z0-9\u4e00-\u9fff._:@+-]{0,127}$"
+WARM_UP_QUESTION = "青岛港2023年集装箱吞吐量是多少？"
+WARM_UP_CLAIM = "2023年青岛港集装箱吞吐量为3000万标准箱。"
 VERDICT_ZH = {"supported": "属实", "refuted": "不实", "not_enough_info": "证据不足"}
 
 
@@ -138,9 +141,12 @@ def error_response(
 
 
 # ---- request models ----------------------------------------------------------------------------
-def _clean(value: object) -> object:
-    """Strip control, zero-width and lone-surrogate characters before a string is validated."""
-    return strip_controls(value) if isinstance(value, str) else value
+_LONE_SURROGATE = re.compile(r"[\ud800-\udfff]")
+
+
+def _drop_surrogates(value: object) -> object:
+    """Lone surrogates (JSON "\\ud800") are not text: drop them before a string is validated."""
+    return _LONE_SURROGATE.sub("", value) if isinstance(value, str) else value
 
 
 def _visible(value: str) -> str:
@@ -153,10 +159,19 @@ def _visible_text(max_chars: int) -> Any:
     return Field(strict=True, min_length=1, max_length=max_chars, json_schema_extra={"pattern": VISIBLE})
 
 
-Clean = BeforeValidator(_clean)
-Question = Annotated[str, Clean, _visible_text(MAX_TEXT_CHARS), AfterValidator(_visible)]
-Draft = Annotated[str, Clean, _visible_text(MAX_DRAFT_CHARS), AfterValidator(_visible)]
-ArticleText = Annotated[str, Clean, _visible_text(MAX_ARTICLE_CHARS), AfterValidator(_visible)]
+# Limits apply to the text as sent; then control and zero-width characters are stripped.
+Clean = (BeforeValidator(_drop_surrogates), AfterValidator(strip_controls))
+Question = Annotated[str, _visible_text(MAX_TEXT_CHARS), *Clean, AfterValidator(_visible)]
+Draft = Annotated[str, _visible_text(MAX_DRAFT_CHARS), *Clean, AfterValidator(_visible)]
+ArticleText = Annotated[str, _visible_text(MAX_ARTICLE_CHARS), *Clean, AfterValidator(_visible)]
+
+
+def _not_null(schema: dict[str, Any]) -> None:
+    """Document an optional field as "may be absent", not "may be null" (null is rejected)."""
+    schema.pop("default", None)
+    branches = [b for b in schema.pop("anyOf", []) if b.get("type") != "null"]
+    if branches:
+        schema.update(branches[0])
 
 
 class _Strict(BaseModel):
@@ -166,18 +181,25 @@ class _Strict(BaseModel):
 class FilterModel(_Strict):
     """Restrict retrieval to some sources (page stems, prefix match) and a date range."""
 
-    sources: list[Annotated[str, Clean, Field(strict=True, max_length=200)]] = Field(
+    sources: list[Annotated[str, Field(strict=True, max_length=200), *Clean]] = Field(
         default_factory=list, max_length=50, description="来源（页面文件名前缀），如 000_4ec5dd5d5caa780e"
     )
-    date_from: Annotated[str, Clean, Field(strict=True, max_length=10, pattern=DATE)] = ""
-    date_to: Annotated[str, Clean, Field(strict=True, max_length=10, pattern=DATE)] = ""
+    date_from: Annotated[str, Field(strict=True, pattern=DATE)] = ""
+    date_to: Annotated[str, Field(strict=True, pattern=DATE)] = ""
 
     def to_filters(self) -> Filters:
         return Filters(tuple(self.sources), self.date_from, self.date_to)
 
 
-TopK = Annotated[int, Field(strict=True, ge=1, le=50, description="检索的段落数（1–50）")]
-HistoryItem = Annotated[str, Clean, Field(strict=True, max_length=MAX_TEXT_CHARS)]
+def _whole(value: object) -> object:
+    """20.0 is an integer in JSON Schema; 20.5, "20" and true are not."""
+    return int(value) if isinstance(value, float) and value.is_integer() else value
+
+
+TopK = Annotated[
+    int, Field(strict=True, ge=1, le=50, description="检索的段落数（1–50）"), BeforeValidator(_whole)
+]
+HistoryItem = Annotated[str, Field(strict=True, max_length=MAX_TEXT_CHARS), *Clean]
 
 
 class AskRequest(_Strict):
@@ -203,8 +225,17 @@ class CheckRequest(_Strict):
         extra="forbid", json_schema_extra={"oneOf": [{"required": ["claim"]}, {"required": ["text"]}]}
     )
 
-    claim: Question | None = Field(default=None, description="待核查的一句话")
-    text: Draft | None = Field(default=None, description="待核查的稿件，逐句核查")
+    claim: Question | None = Field(default=None, description="待核查的一句话", json_schema_extra=_not_null)
+    text: Draft | None = Field(
+        default=None, description="待核查的稿件，逐句核查", json_schema_extra=_not_null
+    )
+
+    @model_validator(mode="before")
+    @classmethod
+    def _no_nulls(cls, data: Any) -> Any:
+        if isinstance(data, dict) and any(data.get(k, "") is None for k in ("claim", "text")):
+            raise ValueError("'claim' and 'text' are strings; leave out the one you do not use")
+        return data
 
     @model_validator(mode="after")
     def _one_of(self) -> CheckRequest:
@@ -216,24 +247,24 @@ class CheckRequest(_Strict):
 class ArticleIn(_Strict):
     """One article to add (or replace, by id)."""
 
-    id: Annotated[str, Clean, Field(strict=True, pattern=ARTICLE_ID, description="文章 id，已存在则替换")]
+    id: Annotated[str, Field(strict=True, pattern=ARTICLE_ID, description="文章 id，已存在则替换")]
     text: ArticleText = Field(description="正文（纯文本）")
-    title: Annotated[str, Clean, Field(strict=True, max_length=500)] | None = None
-    date: Annotated[str, Clean, Field(strict=True, max_length=10, pattern=DATE)] | None = None
-    source: Annotated[str, Clean, Field(strict=True, max_length=200)] | None = None
-    url: Annotated[str, Clean, Field(strict=True, max_length=2000)] | None = None
+    title: Annotated[str, Field(strict=True, max_length=500), *Clean] | None = None
+    date: Annotated[str, Field(strict=True, pattern=DATE)] | None = None
+    source: Annotated[str, Field(strict=True, max_length=200), *Clean] | None = None
+    url: Annotated[str, Field(strict=True, max_length=2000), *Clean] | None = None
 
 
 class ContentPart(BaseModel):
     model_config = ConfigDict(extra="allow")
     type: Annotated[str, Field(strict=True, max_length=50)]
-    text: Annotated[str, Clean, Field(strict=True)] | None = None
+    text: Annotated[str, Field(strict=True), *Clean] | None = None
 
 
 class ChatMessage(BaseModel):
     model_config = ConfigDict(extra="allow")
     role: Literal["system", "developer", "user", "assistant", "tool", "function"]
-    content: Annotated[str, Clean, Field(strict=True)] | list[ContentPart] | None = None
+    content: Annotated[str, Field(strict=True), *Clean] | list[ContentPart] | None = None
 
     def text(self) -> str:
         if isinstance(self.content, str):
@@ -250,7 +281,7 @@ class ChatRequest(BaseModel):
     """OpenAI's chat request; sampling parameters (temperature, …) are accepted and ignored."""
 
     model_config = ConfigDict(extra="allow")
-    model: Annotated[str, Clean, Field(strict=True, max_length=200)]
+    model: Annotated[str, Field(strict=True, max_length=200), *Clean]
     messages: list[ChatMessage] = Field(min_length=1, max_length=200)
     stream: Annotated[bool, Field(strict=True)] = False
     stream_options: StreamOptions | None = None
@@ -342,10 +373,11 @@ class SearchResponse(BaseModel):
 
 
 class CheckResultOut(_Open):
+    claim: str
     verdict: Literal["supported", "refuted", "not_enough_info"]
     explanation: str
     figures: list[dict[str, Any]]
-    evidence: list[dict[str, Any]]
+    evidence: list[CitationOut]
 
 
 class ClaimCheckResponse(CheckResultOut):
@@ -500,6 +532,16 @@ CHAT_EXAMPLES: dict[str, Any] = {
 }
 
 
+SSE_EVENT: dict[str, Any] = {
+    "type": "object",
+    "required": ["data"],
+    "properties": {
+        "data": {"type": "string", "description": "一个 chat.completion.chunk（JSON），最后是 [DONE]"},
+        "event": {"type": "string"},
+    },
+}
+
+
 def _errors(*statuses: int, openai: bool = False) -> dict[int | str, dict[str, Any]]:
     model = OpenAIErrorResponse if openai else ErrorResponse
     text = {
@@ -575,7 +617,8 @@ class GuardMiddleware:
             chunk = message.get("body", b"")
             size += len(chunk)
             if size > limit:
-                await self._drain(receive, 4 * limit)
+                if message.get("more_body", False):
+                    await self._drain(receive, 4 * limit)
                 await self._reject(scope, 413, "body_too_large", f"request body over {limit} bytes")(
                     scope, receive, send
                 )
@@ -584,6 +627,13 @@ class GuardMiddleware:
             if not message.get("more_body", False):
                 break
         body = b"".join(chunks)
+        if body and self._is_json(scope):
+            try:
+                body.decode("utf-8")  # strict: encoded surrogates and stray bytes are not UTF-8
+            except UnicodeDecodeError as exc:
+                message = f"the body is not valid UTF-8 (byte {exc.start})"
+                await self._reject(scope, 400, "invalid_utf8", message)(scope, receive, send)
+                return
         replayed = False
 
         async def replay() -> Message:
@@ -594,6 +644,11 @@ class GuardMiddleware:
             return await receive()
 
         await self.app(scope, replay, send)
+
+    @staticmethod
+    def _is_json(scope: Scope) -> bool:
+        ctype = Headers(scope=scope).get("content-type", "").split(";")[0].strip().lower()
+        return not ctype or ctype == "application/json" or ctype.endswith("+json")
 
     def _limit(self, scope: Scope) -> int:
         ctype = Headers(scope=scope).get("content-type", "")
@@ -630,7 +685,7 @@ class GuardMiddleware:
                 )
         if scope["method"] == "POST":
             ctype = headers.get("content-type", "").split(";")[0].strip().lower()
-            is_json = not ctype or ctype == "application/json" or ctype.endswith("+json")
+            is_json = self._is_json(scope)
             multipart_ok = scope["path"] == "/v1/documents" and ctype == "multipart/form-data"
             if scope["path"] in (*JSON_ONLY_PATHS, "/v1/documents") and not (is_json or multipart_ok):
                 accepted = (
@@ -673,7 +728,9 @@ class ApiState:
     write_wait: float = WRITE_WAIT_S
 
     def start_loading(self) -> None:
-        if self.service.ready:
+        if self.service.ready or current_generation(self.service.index_dir) is None:
+            if not self.service.ready:
+                self.load_error = f"no index in {self.service.index_dir} yet; build one or POST /v1/documents"
             self.loaded.set()
             return
         threading.Thread(target=self._load, name="rag-index-load", daemon=True).start()
@@ -681,6 +738,7 @@ class ApiState:
     def _load(self) -> None:
         try:
             self.service.load()
+            self._warm_up()
         except RagError as exc:
             self.load_error = str(exc)  # /readyz answers 503 with it; a write can still create the index
         except Exception:
@@ -689,9 +747,20 @@ class ApiState:
         finally:
             self.loaded.set()
 
+    def _warm_up(self) -> None:
+        """One query of each kind, so jieba, OpenCC and the answerer load before the first client
+        (cold, the first ask takes seconds); /readyz says ready only after this."""
+        try:
+            self.service.search(WARM_UP_QUESTION, 1)
+            self.service.ask(WARM_UP_QUESTION, 1)
+            self.service.check(WARM_UP_CLAIM)
+        except Exception:  # a warm-up failure must not keep the API down; the query will say why
+            log.warning("warm-up query failed", exc_info=True)
+
     @contextmanager
     def writing(self) -> Iterator[float]:
         """Hold the write gate; yields the time left for the index folder's own lock."""
+        self.loaded.wait(LOAD_WAIT_S)  # start-up loading first, so it cannot swap an older snapshot in
         t0 = time.monotonic()
         if not self.write_lock.acquire(timeout=self.write_wait):
             raise IndexBusyError("another upload or removal is being applied; try again in a few seconds")
@@ -878,8 +947,8 @@ def sse_events(req: ChatRequest, reply: ChatReply) -> Iterator[str]:
         "id": f"chatcmpl-{uuid.uuid4().hex}",
         "object": "chat.completion.chunk",
         "created": int(time.time()),
+        "model": req.model,
     }
-    base["model"] = req.model
 
     def event(delta: dict[str, Any], finish: str | None = None, **extra: Any) -> str:
         chunk = {
@@ -916,8 +985,11 @@ def healthz(state: State) -> HealthResponse:
 
 @router.get("/readyz", tags=["health"], responses=_errors(503))
 def readyz(state: State) -> ReadyResponse:
-    """503 until the index is loaded."""
-    if not state.service.ready:
+    """503 until the index is loaded (one built after start-up is picked up here)."""
+    svc = state.service
+    if not svc.ready and state.loaded.is_set() and current_generation(svc.index_dir) is not None:
+        svc.snapshot()
+    if not (svc.ready and state.loaded.is_set()):
         raise ApiError(503, "not_ready", state.load_error or "the index is still loading")
     return ReadyResponse(status="ready", index=IndexInfo(**state.service.health()))
 
@@ -959,7 +1031,7 @@ def list_documents(s: Svc) -> DocumentList:
 
 
 @router.get("/v1/documents/{article_id:path}", tags=["documents"], responses=_errors(401, 404, 429, 503))
-def get_document(article_id: Annotated[str, Clean, Field(max_length=300)], s: Svc) -> ArticleOut:
+def get_document(article_id: Annotated[str, Field(max_length=300), *Clean], s: Svc) -> ArticleOut:
     """One article's full text and metadata (plain text, as stored)."""
     snap = s.snapshot()
     art = snap.index.articles.get(article_id)
@@ -1007,7 +1079,6 @@ DOCUMENT_BODY: dict[str, Any] = {
 async def add_document(request: Request, state: State) -> WriteResponse:
     """Add or replace articles: a JSON article, or an uploaded .txt/.md/.jsonl/.html file (multipart,
     field `file`; a re-upload of the same file name replaces what it gave). Applied atomically."""
-    state.loaded.wait(LOAD_WAIT_S)
     ctype = request.headers.get("content-type", "")
     if ctype.startswith("multipart/form-data"):
         raw, filename = await read_upload(request, state.settings.max_upload_bytes)
@@ -1064,9 +1135,8 @@ def write_upload(state: ApiState, raw: str, filename: str) -> dict[str, Any]:
 
 
 @router.delete("/v1/documents/{article_id:path}", tags=["documents"], responses=_errors(401, 404, 409, 429))
-def delete_document(article_id: Annotated[str, Clean, Field(max_length=300)], state: State) -> WriteResponse:
+def delete_document(article_id: Annotated[str, Field(max_length=300), *Clean], state: State) -> WriteResponse:
     """Remove one article; the new generation no longer has it."""
-    state.loaded.wait(LOAD_WAIT_S)
     with state.writing() as wait:
         report = state.service.remove([article_id], lock_timeout=wait)
     return WriteResponse(**write_result(report, removed=[article_id]))
@@ -1078,7 +1148,7 @@ def delete_document(article_id: Annotated[str, Clean, Field(max_length=300)], st
     tags=["openai"],
     responses={
         200: {
-            "content": {"text/event-stream": {"schema": {"type": "string"}}},
+            "content": {"text/event-stream": {"itemSchema": SSE_EVENT}},
             "description": "JSON 或 SSE 流",
         },
         **_errors(*COMMON, 404, 503, openai=True),
@@ -1137,8 +1207,33 @@ async def on_rag_error(request: Request, exc: RagError) -> JSONResponse:
     return error_response(request.url.path, status, exc.code, str(exc))
 
 
+def _methods(routes: Sequence[Any], scope: Scope) -> set[str]:
+    found: set[str] = set()
+    for route in routes:
+        match, child = route.matches(scope)
+        if match is Match.NONE:
+            continue
+        methods = getattr(route, "methods", None)
+        # a mounted router, or FastAPI's wrapper around an included one
+        nested = getattr(route, "routes", None) or getattr(
+            getattr(route, "original_router", None), "routes", None
+        )
+        if methods:
+            found |= set(methods)
+        elif nested is not None:
+            found |= _methods(nested, {**scope, **child})
+    return found
+
+
+def allowed_methods(request: Request) -> str:
+    """Every method some route serves at this path (Starlette names only the first route's)."""
+    return ", ".join(sorted(_methods(request.app.router.routes, {**request.scope, "method": "\x00"})))
+
+
 async def on_http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
     codes = {400: "invalid_body", 404: "not_found", 405: "method_not_allowed", 413: "body_too_large"}
+    if exc.status_code == 405:
+        exc.headers = {**(exc.headers or {}), "Allow": allowed_methods(request)}
     message = (
         str(exc.detail)
         if exc.status_code != 400

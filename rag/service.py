@@ -8,13 +8,15 @@ generation it was answered from.
 from __future__ import annotations
 
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from .chunk import ChunkSettings
 from .embed import DEFAULT_ENCODER, Encoder, QueryCache, load_encoder
-from .errors import IndexMissingError, NotFoundError
+from .errors import IndexBusyError, IndexMissingError, NotFoundError
 from .ingest import parse_document
 from .retrieve import Filters, Retriever
 from .store import BuildReport, Index, IndexWriter, current_generation, load_index
@@ -46,22 +48,32 @@ class RagService:
         self.chunk_settings = chunk_settings
         self.ann = ann
         self._snapshot: Snapshot | None = None
-        self._swap_lock = threading.Lock()
+        self._swap_lock = threading.RLock()
+        self._reload_lock = threading.Lock()
         self._write_lock = threading.Lock()
         self._encoder: Encoder | None = None
         self._query_cache: QueryCache | None = None
 
     @property
     def encoder(self) -> Encoder:
-        if self._encoder is None:
-            self._encoder = load_encoder(self.encoder_spec)
-            self._query_cache = QueryCache(self._encoder)
-        return self._encoder
+        with self._swap_lock:  # one model load, however many threads ask at start-up
+            if self._encoder is None:
+                self._encoder = load_encoder(self.encoder_spec)
+                self._query_cache = QueryCache(self._encoder)
+            return self._encoder
 
     # ---- loading -------------------------------------------------------------------------------
     def load(self) -> Snapshot:
         """Load (or reload) the live generation; the encoder must match the one it was built with."""
-        index = load_index(self.index_dir, self.encoder.name)
+        with self._reload_lock:
+            return self._load_locked()
+
+    def _load_locked(self) -> Snapshot:
+        encoder = self.encoder
+        current = self._snapshot
+        if current is not None and current.generation == current_generation(self.index_dir):
+            return current  # another thread reloaded while this one waited
+        index = load_index(self.index_dir, encoder.name)
         assert self._query_cache is not None
         snap = Snapshot(index, Retriever(index, self._query_cache))
         with self._swap_lock:
@@ -80,8 +92,13 @@ class RagService:
                     f"no index in {self.index_dir}; build one with `rag ingest --index {self.index_dir} seeds/`"
                 )
             snap = self.load()
-        elif current_generation(self.index_dir) != snap.generation:
-            snap = self.load()  # another process (e.g. `rag ingest`) published a new generation
+        elif current_generation(self.index_dir) != snap.generation and self._reload_lock.acquire(blocking=False):
+            # another process (e.g. `rag ingest`) published a new generation: one thread reloads,
+            # the others go on answering from the snapshot they have
+            try:
+                snap = self._load_locked()
+            finally:
+                self._reload_lock.release()
         return snap
 
     def health(self) -> dict[str, Any]:
@@ -147,6 +164,16 @@ class RagService:
             raise NotFoundError(f"no article with id '{article_id}'; GET /v1/documents lists the ids")
         return art
 
+    @contextmanager
+    def _writing(self, lock_timeout: float) -> Iterator[None]:
+        """One writer per process at a time; a second waits `lock_timeout` seconds, then is told."""
+        if not self._write_lock.acquire(timeout=max(lock_timeout, 0.0)):
+            raise IndexBusyError(f"another write to the index {self.index_dir} is in progress; try again shortly")
+        try:
+            yield
+        finally:
+            self._write_lock.release()
+
     def _writer(self, lock_timeout: float) -> IndexWriter:
         return IndexWriter(self.index_dir, self.encoder, self.chunk_settings, self.ann, lock_timeout=lock_timeout)
 
@@ -154,7 +181,7 @@ class RagService:
         self, articles: list[Article], replace_sources: tuple[str, ...] = (), lock_timeout: float = 30.0
     ) -> BuildReport:
         """Add or replace articles (by id, and every article of `replace_sources`), then swap in."""
-        with self._write_lock:
+        with self._writing(lock_timeout):
             report = self._writer(lock_timeout).apply(add=articles, replace_sources=replace_sources)
             self.load()
         return report
@@ -168,7 +195,7 @@ class RagService:
         return articles, self.add_articles(articles, replace, lock_timeout)
 
     def remove(self, article_ids: list[str], lock_timeout: float = 30.0) -> BuildReport:
-        with self._write_lock:
+        with self._writing(lock_timeout):
             known = self.snapshot().index.articles
             missing = [i for i in article_ids if i not in known]
             if missing:
