@@ -348,7 +348,13 @@ def term_in(term: str, text: str, question: str = "") -> bool:
 
 
 # Words that frame an indicator without changing it: 外贸进出口总值 and 进出口 ask for the same figure.
-SOFT_TERMS = frozenset("外贸 总值 总额 总量 规模 累计 全年 完成 实现 达到 共计 合计 总共 数量 金额 数据 情况 期间".split())
+SOFT_TERMS = frozenset(
+    "外贸 总值 总额 总量 规模 累计 全年 完成 实现 达到 共计 合计 总共 数量 金额 数据 情况 期间".split()
+    # nouns that name the kind of answer wanted (什么特点, 什么职务), not what the question is about
+    + """特点 作用 职务 职位 颜色 形状 区别 不同 目标 目的 意思 含义 方面 用途 原因 方式 方法 级别 名字 名称
+    别名 特征 功能 功效 影响 结果 内容 类型 种类 身份 工作 成就 贡献 意义 地位 样子 水平 规则 条件 要求 标准
+    理由 问题 过程 经历 事情 东西 事件 部分 程度 关系 看法 评价""".split()
+)
 
 
 def term_weight(term: str) -> float:

@@ -132,9 +132,11 @@ class Answerer:
             if not figures:
                 return None
             # the indicator asked about must be in the sentence itself (货物吞吐量, not just 货值)
-            indicator = [t for t in _maximal(q.focus) if t not in SOFT_TERMS]
+            indicator = [t for t in _maximal(q.focus) if t not in SOFT_TERMS and len(t) >= 2]
             if indicator and not any(_credit(t, ev.text, q.match_text) >= 0.5 for t in indicator):
-                return None
+                unit = re.search(r"(?:多少|几)([\u4e00-\u9fff]{1,2})", q.text)
+                if not (unit and any(unit.group(1) in f.raw for f in figures)):  # 多少厘米 → 15至20厘米
+                    return None
         elif q.qtype == "date" and not (ev.periods or re.search(r"\d{1,2}月|\d{4}年", ev.text)):
             return None
         elif q.qtype == "place" and not re.search(r"位于|在|落户|设在|地处|坐落|分布|来自|出生|于[\u4e00-\u9fff]", ev.text):
@@ -308,7 +310,7 @@ class Answerer:
             byline = self._byline_answer(q, hits, timings, t0)
             if byline is not None:
                 return byline
-        extra = self._complements(q, best, candidates)
+        extra = self._complements(q, best, candidates) or self._runner_up(q, best, candidates)
         dated = [] if extra else self._other_dates(q, best, candidates)
         chosen = sorted([best, *dated], key=lambda c: c.evidence.chunk.date, reverse=True) if dated else [best, *extra]
         short = self._short(q, chosen[0])
@@ -377,6 +379,17 @@ class Answerer:
                 extra.append(cand)
                 places_left = {p for p in places_left if p not in ev.text}
         return [c for c in extra if c.evidence.text != best.evidence.text][:2]
+
+    def _runner_up(self, q: Query, best: Candidate, ranked: list[Candidate]) -> list[Candidate]:
+        """Without a figure to pin the answer on (什么作用, 为什么), a close second sentence of the same
+        article is quoted too: descriptive answers often run over two sentences."""
+        if q.wanted_kinds is not None or q.qtype in ("person", "date", "place"):
+            return []
+        for cand in ranked[1:4]:
+            same = cand.evidence.chunk.article_id == best.evidence.chunk.article_id
+            if same and cand.evidence.text != best.evidence.text and cand.score >= 0.85 * best.score:
+                return [cand]
+        return []
 
     def _other_dates(self, q: Query, best: Candidate, ranked: list[Candidate]) -> list[Candidate]:
         """A close candidate from a page of another date whose figure measures the same thing with a

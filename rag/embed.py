@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import os
 import threading
+import zipfile
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -82,8 +83,12 @@ class SentenceTransformerEncoder:
                 f"cannot load sentence-transformers model '{model}' ({exc}); pass a local folder "
                 "or the name of a model already in the local cache (no download is attempted)"
             ) from exc
-        self.name = f"st:{Path(model).name if Path(model).exists() else model}"
-        self.dim = int(self._model.get_sentence_embedding_dimension() or 0)
+        # The name is a spec load_encoder accepts again: commands on an existing index read the encoder
+        # from its manifest, and a folder's bare name would not load offline.
+        self.name = f"st:{Path(model).resolve() if Path(model).exists() else model}"
+        # sentence-transformers 6 renamed get_sentence_embedding_dimension (the old name warns)
+        dimension = getattr(self._model, "get_embedding_dimension", None) or self._model.get_sentence_embedding_dimension
+        self.dim = int(dimension() or 0)
         self._e5 = "e5" in model.lower()
 
     def _encode(self, texts: Sequence[str], prefix: str) -> np.ndarray:
@@ -154,7 +159,7 @@ class VectorCache:
                 with np.load(self.path) as data:
                     keys = [k.decode("ascii") for k in data["keys"]]
                     self._vectors = dict(zip(keys, data["vectors"], strict=True))
-            except (OSError, ValueError, KeyError):
+            except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile):
                 self._vectors = {}  # a damaged cache only costs re-embedding
 
     def embed(

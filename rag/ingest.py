@@ -54,6 +54,12 @@ def _ends_sentence(text: str) -> bool:
     return text[-1] in "”’」』)）" and len(text) > 1 and text[-2] in _TERMINAL
 
 
+def _unclosed(text: str) -> bool:
+    """True when a quote, title mark or bracket is still open: the text cannot end there
+    (“先期 | 机检+智能审图” is one phrase broken by the layout, not a headline)."""
+    return any(text.count(a) > text.count(b) for a, b in ("“”", "《》", "（）", "‘’"))
+
+
 def _is_marker(line: str) -> bool:
     return bool(_BYLINE.match(line) or _DATELINE.match(line) or _LIST_ITEM.match(line))
 
@@ -100,7 +106,7 @@ def clean_page(raw: str) -> str:
         for line in _logical_lines(block):
             prev = paragraphs[-1] if paragraphs else ""
             continues = bool(prev) and not _ends_sentence(prev) and not _is_marker(line) and not _BYLINE.match(prev)
-            if continues and (len(prev) > _HEADING_MAX or _joins_word(prev, line)):
+            if continues and (len(prev) > _HEADING_MAX or _unclosed(prev) or _joins_word(prev, line)):
                 paragraphs[-1] = _join(prev, line)
             else:
                 paragraphs.append(line)
@@ -178,7 +184,10 @@ def _title_of(paras: list[Paragraph]) -> str:
         return title
     body = next((p.text for p in paras if p.kind in ("body", "dateline")), paras[0].text if paras else "")
     body = re.sub(r"^(?:\d{1,2}月\d{1,2}日|近日|日前)[，,]?", "", _DATELINE.sub("", body).strip())
-    return re.split(r"[，。！？；,]", body, maxsplit=1)[0][:30]
+    title = re.split(r"[，。！？；,]", body, maxsplit=1)[0][:30]
+    if _unclosed(title):  # cut before a quote the 30-character limit left open: …中建集团“红帆领航 筑梦
+        title = title[: max(title.rfind(m) for m in "“《（‘")].rstrip() or title
+    return title
 
 
 def _byline_of(paras: list[Paragraph]) -> str:
@@ -190,13 +199,15 @@ _Y = re.compile(r"(20\d{2}|19\d{2})年")
 
 
 def infer_date(text: str) -> str:
-    """Best guess of when a text was written: the latest year-month it names, else the latest year."""
+    """Best guess of when a text was written: the latest year it names, with the month when the text
+    names one in that year (2022年10月 … 2023年春节 → 2023, not 2022-10)."""
     months = [(int(y), int(m)) for y, m in _YM.findall(text) if 1 <= int(m) <= 12]
-    if months:
-        y, m = max(months)
-        return f"{y:04d}-{m:02d}"
     years = [int(y) for y in _Y.findall(text)]
-    return f"{max(years):04d}" if years else ""
+    if not years:
+        return ""
+    latest = max(years)
+    in_latest = [m for y, m in months if y == latest]
+    return f"{latest:04d}-{max(in_latest):02d}" if in_latest else f"{latest:04d}"
 
 
 def split_articles(page: str, source: str, date: str = "", url: str = "") -> list[Article]:
@@ -325,6 +336,7 @@ def _validate_date(value: object, where: str) -> str:
 def parse_jsonl(raw: str, name: str, default_source: str) -> list[Article]:
     """One article per line: id and text required; title, date, source, url optional."""
     articles = []
+    first_line: dict[str, int] = {}
     for lineno, line in enumerate(raw.splitlines(), 1):
         if not line.strip():
             continue
@@ -333,7 +345,11 @@ def parse_jsonl(raw: str, name: str, default_source: str) -> list[Article]:
             row = json.loads(line)
         except json.JSONDecodeError as exc:
             raise IngestError(f"{where}: invalid JSON ({exc.msg}); each line must be one JSON object") from exc
-        articles.append(article_from_record(row, where, default_source))
+        article = article_from_record(row, where, default_source)
+        if article.id in first_line:
+            raise IngestError(f"{where}: id '{article.id}' already used on line {first_line[article.id]}; ids must be unique")
+        first_line[article.id] = lineno
+        articles.append(article)
     return articles
 
 
@@ -356,7 +372,7 @@ def article_from_record(row: object, where: str, default_source: str) -> Article
         id=strip_controls(row["id"]).strip(),
         title=title,
         text=text,
-        source=strip_controls(row.get("source") or default_source),
+        source=strip_controls(row.get("source") or f"{default_source}:{row['id'].strip()}"),
         date=date or infer_date(text),
         date_inferred=not date and bool(infer_date(text)),
         url=row.get("url") or "",

@@ -94,12 +94,12 @@ class Retriever:
         weights: tuple[float, float] = (1.0, 1.0),
         depth: int | None = None,
     ) -> list[Hit]:
-        """Top chunks for a query. Empty or stop-word-only queries give no BM25 hits; top_k is capped
-        at the corpus size."""
+        """Top chunks for a query. Empty or stop-word-only queries give no hits in any mode (dense
+        search would return whatever is nearest to nothing); top_k is capped at the corpus size."""
         if mode not in MODES:
             raise ValueError(f"unknown mode {mode!r}; use one of {', '.join(MODES)}")
-        if not query.strip() or top_k <= 0:
-            return []
+        if top_k <= 0 or not tokenize(query):
+            return []  # empty or only stop words/punctuation (的了吗): nothing to look for in any mode
         mask = self._mask(filters)
         depth = depth or max(top_k * 4, 40)
         chunks = self.index.chunks
