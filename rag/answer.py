@@ -194,7 +194,7 @@ class Answerer:
             m = re.search(r"第[一二三四五六七八九十\d]+(?:位|名)?|首位", text)
             return m.group() if m else None
         if q.qtype == "person":
-            return _person(q, text)
+            return _person(q, text) or _span(q.text, text)
         if q.qtype == "date":
             m = re.search(r"(?:19|20)\d{2}年(?:\d{1,2}月(?:\d{1,2}日)?)?|\d{1,2}月\d{1,2}日", text)
             return m.group() if m else None
@@ -206,8 +206,9 @@ class Answerer:
             return re.sub(r"^(?:即|包括|有|是)", "", max(runs, key=len).strip()) if runs else None
         if q.qtype == "entity":
             m = re.search(r"《[^》]+》", text)
-            return m.group() if m else None
-        return None
+            if m:
+                return m.group()
+        return _span(q.text, text)
 
     # ---- composing -----------------------------------------------------------------------------
     def _citation(self, n: int, cand: Candidate) -> Citation:
@@ -468,6 +469,29 @@ def _missing_noun(q: Query, pool: str) -> str | None:
         if flags & set(_NOUN_FLAGS):
             return word
     return None
+
+
+_ASKED = re.compile(r"什么样的?|什么|怎么样?|怎样|如何|为什么|为何|哪[些个里儿位年]?|谁|多少|几|吗|呢|[？?]")
+
+
+def _span(question: str, sentence: str) -> str | None:
+    """The words of the sentence that answer: the clause sharing most with the question, less the
+    words it repeats from the question (乍都节公园位于什么地方 → 泰国的首都曼谷的乍都节县)."""
+    asked = _ASKED.sub("", question)
+    pairs = {asked[i : i + 2] for i in range(len(asked) - 1)}
+    clauses = [c.strip() for c in re.split(r"[，；。！？：,;!?]", sentence) if c.strip()]
+    if not clauses or not pairs:
+        return None
+    clause = max(clauses, key=lambda c: sum(c[i : i + 2] in pairs for i in range(len(c) - 1)))
+    trimmed = clause
+    for _ in range(3):  # peel question words off both ends
+        head = next((k for k in range(len(trimmed), 1, -1) if trimmed[:k] in asked), 0)
+        tail = next((k for k in range(len(trimmed), 1, -1) if trimmed[-k:] in asked), 0)
+        if not head and not tail:
+            break
+        trimmed = trimmed[head : len(trimmed) - tail]
+        trimmed = re.sub(r"^[（）()\s]*(?:是|为|有|在|于|由|的|被|将|了)?", "", trimmed).strip()
+    return trimmed if len(trimmed) >= 2 else clause
 
 
 def _is_subject(q: Query, word: str) -> bool:
