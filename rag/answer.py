@@ -228,35 +228,48 @@ class Answerer:
         )
 
     def _lead(self, q: Query, short: str | None) -> str:
-        """The question turned into its answer by putting the figure where the question word was:
+        """The question turned into its answer by putting each figure where its question word was:
         莱西市33位市领导牵头多少个顶格协调事项？ → 莱西市33位市领导牵头241个顶格协调事项。"""
-        if not short or len(q.asks) > 1 or "分别" in q.text or re.search(r"[a-zA-Z]{3,}", q.text):
+        if not short or re.search(r"[a-zA-Z]{3,}", q.text) or q.qtype in ("list", "entity", "summary", "yesno", "fact"):
             return ""
         asks = list(_ASK_WORD.finditer(q.text))
-        if len(asks) != 1 or q.qtype in ("list", "entity", "summary", "yesno"):
+        shorts = short.split("，")
+        if len(asks) == 1 and len(shorts) > 1 and "分别" in q.text:
+            shorts = ["、".join(shorts)]
+        if not asks or len(asks) != len(shorts):
             return ""
-        m = asks[0]
-        word = m.group()
-        counter = m.group("counter") or ""
-        if counter and not short.endswith(counter) and not re.search(r"[\u4e00-\u9fff]$", short):
-            return ""
-        filler = "为" if word in ("多大", "多长", "多高", "多重", "多远") and not q.text[: m.start()].endswith(("是", "为", "有")) else ""
-        rest = q.text[m.end() :]
-        overlap = next((k for k in range(min(len(rest), len(short)), 0, -1) if short.endswith(rest[:k])), 0)
-        body = q.text[: m.start()].rstrip("有") + filler + short + rest[overlap:]  # 多少米 → 366米, not 366米米
+        body, end = "", 0
+        for m, value in zip(asks, shorts, strict=True):
+            counter = m.group("counter") or ""
+            if counter and not value.endswith(counter) and not re.search(r"[\u4e00-\u9fff]$", value):
+                return ""
+            before = q.text[end : m.start()]
+            filler = "为" if m.group() in _SIZE_WORDS and not before.endswith(("是", "为", "有")) else ""
+            rest = q.text[m.end() :]
+            overlap = next((k for k in range(min(len(rest), len(value)), 0, -1) if value.endswith(rest[:k])), 0)
+            body += before.rstrip("有") + filler + value  # 多少米 → 366米, not 366米米
+            end = m.end() + overlap
+        body += q.text[end:]
         return re.sub(r"[？?！!。\s]+$", "", body) + "。"
 
     def _refuse(self, q: Query, hits: list[Hit], timings: dict[str, float]) -> Answer:
-        related = []
-        for n, h in enumerate(hits[:3], 1):
+        """The fixed not-found message, with up to three articles as related reading (one sentence
+        each, the one closest to the question) and never a figure in the message itself."""
+        related: list[Citation] = []
+        seen: set[str] = set()
+        for h in hits:
             c = h.chunk
-            first = next((s for s in EVIDENCE.get(self.retriever.index, c)), None)
+            if c.article_id in seen or len(related) == 3:
+                continue
+            seen.add(c.article_id)
+            sentences = EVIDENCE.get(self.retriever.index, c)
+            near = max(sentences, key=lambda e: coverage(q.terms, e.text), default=None)
             related.append(
                 Citation(
-                    n, c.source, c.article_id, c.title, c.date, c.text,
-                    first.text if first else c.text[:80],
-                    first.page_start if first else c.start,
-                    first.page_end if first else c.end,
+                    len(related) + 1, c.source, c.article_id, c.title, c.date, c.text,
+                    near.text if near else c.text[:80],
+                    near.page_start if near else c.start,
+                    near.page_end if near else c.end,
                     h.score,
                 )
             )
@@ -471,6 +484,7 @@ def _missing_noun(q: Query, pool: str) -> str | None:
     return None
 
 
+_SIZE_WORDS = ("多大", "多长", "多高", "多重", "多远")
 _ASKED = re.compile(r"什么样的?|什么|怎么样?|怎样|如何|为什么|为何|哪[些个里儿位年]?|谁|多少|几|吗|呢|[？?]")
 
 
