@@ -247,6 +247,8 @@ class Answerer:
             filler = "为" if m.group() in _SIZE_WORDS and not before.endswith(("是", "为", "有")) else ""
             rest = q.text[m.end() :]
             overlap = next((k for k in range(min(len(rest), len(value)), 0, -1) if value.endswith(rest[:k])), 0)
+            if re.match(r"突破|首破|超过|超|逾|达到|达|近|接近|不到|约", value):
+                before = re.sub(r"(?:是|为)$", "", before)  # 吞吐量首破3000万标准箱, not 是首破
             body += before.rstrip("有") + filler + value  # 多少米 → 366米, not 366米米
             end = m.end() + overlap
         body += q.text[end:]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -44,37 +45,88 @@ def reciprocal_rank_fusion(rankings: Sequence[Sequence[int]], weights: Sequence[
     return fused
 
 
+# A filter that leaves at most this many chunks is searched exactly over their vectors: an approximate
+# index explores a fixed number of neighbours and would find few of them.
+EXACT_SUBSET_MAX = 20_000
+
+
+class _Columns:
+    """Chunk sources and dates as integer codes into their distinct values, built once per index, so
+    a filter is checked once per distinct value instead of once per chunk (100k chunks: ~40 ms → <1 ms)."""
+
+    def __init__(self, index: Index) -> None:
+        sources: dict[str, int] = {}
+        dates: dict[str, int] = {}
+        self.source_codes = np.array([sources.setdefault(c.source, len(sources)) for c in index.chunks], dtype=np.int32)
+        self.date_codes = np.array([dates.setdefault(c.date, len(dates)) for c in index.chunks], dtype=np.int32)
+        self.sources = list(sources)
+        self.dates = list(dates)
+
+    def mask(self, filters: Filters) -> np.ndarray:
+        ok_source = np.array([filters.allows(s, "") if filters.sources else True for s in self.sources] or [True])
+        probe = Filters(date_from=filters.date_from, date_to=filters.date_to)
+        ok_date = np.array([probe.allows("", d) for d in self.dates] or [True])
+        return ok_source[self.source_codes] & ok_date[self.date_codes]
+
+
 class Retriever:
     """Searches one index generation; `embed_query` is usually a `QueryCache`."""
 
     def __init__(self, index: Index, embed_query: Callable[[str], np.ndarray]) -> None:
         self.index = index
         self.embed_query = embed_query
+        self._columns: _Columns | None = None
 
     def _mask(self, filters: Filters | None) -> np.ndarray | None:
         if filters is None or not filters.active:
             return None
-        return np.array([filters.allows(c.source, c.date) for c in self.index.chunks], dtype=bool)
+        if self._columns is None:  # a race only builds it twice; the result is the same
+            self._columns = _Columns(self.index)
+        return self._columns.mask(filters)
 
     def dense(self, query: str, depth: int, mask: np.ndarray | None = None) -> list[tuple[int, float]]:
         import faiss
 
+        dense = self.index.dense
         n = len(self.index.chunks)
         if n == 0 or depth <= 0:
             return []
-        vec = self.embed_query(query).reshape(1, -1).astype(np.float32)
-        params = None
-        if mask is not None:
-            allowed = np.flatnonzero(mask).astype(np.int64)
+        vec = np.ascontiguousarray(self.embed_query(query).reshape(1, -1), dtype=np.float32)
+        if mask is None:
+            scores, rows = dense.search(vec, min(depth, n))
+        else:
+            allowed = np.flatnonzero(mask)
             if not len(allowed):
                 return []
-            params = faiss.SearchParameters(sel=faiss.IDSelectorBatch(allowed))
             depth = min(depth, len(allowed))
-        scores, rows = self.index.dense.search(vec, min(depth, n), params=params)
+            if not isinstance(dense, faiss.IndexFlat) and len(allowed) <= EXACT_SUBSET_MAX:
+                return self._dense_subset(vec[0], allowed, depth)
+            bits = np.packbits(mask.astype(np.uint8), bitorder="little")
+            selector = faiss.IDSelectorBitmap(n, faiss.swig_ptr(bits))
+            if isinstance(dense, faiss.IndexHNSW):
+                # the graph walk must pass enough allowed nodes to fill `depth` of them
+                ef = max(dense.hnsw.efSearch, int(depth * n / len(allowed)))
+                params: Any = faiss.SearchParametersHNSW(sel=selector, efSearch=min(ef, 4 * dense.hnsw.efSearch))
+            elif isinstance(dense, faiss.IndexIVF):
+                params = faiss.SearchParametersIVF(sel=selector, nprobe=dense.nprobe)
+            else:
+                params = faiss.SearchParameters(sel=selector)
+            scores, rows = dense.search(vec, depth, params=params)
+            del bits  # the selector points into it: keep it alive until the search is done
         return [(int(r), float(s)) for r, s in zip(rows[0], scores[0], strict=True) if r >= 0]
 
-    def bm25(self, query: str, depth: int, mask: np.ndarray | None = None) -> list[tuple[int, float]]:
-        tokens = tokenize(query)
+    def _dense_subset(self, vec: np.ndarray, allowed: np.ndarray, depth: int) -> list[tuple[int, float]]:
+        """Exact inner products over the allowed rows' stored vectors (approximate indexes only)."""
+        vectors = self.index.dense.reconstruct_batch(allowed.astype(np.int64))
+        scores = vectors @ vec
+        top = np.argpartition(-scores, depth - 1)[:depth] if depth < len(scores) else np.arange(len(scores))
+        top = top[np.argsort(-scores[top], kind="stable")]
+        return [(int(allowed[i]), float(scores[i])) for i in top]
+
+    def bm25(
+        self, query: str, depth: int, mask: np.ndarray | None = None, tokens: list[str] | None = None
+    ) -> list[tuple[int, float]]:
+        tokens = tokenize(query) if tokens is None else tokens
         if not tokens or not self.index.chunks:
             return []
         scores = self.index.bm25.get_scores(tokens)
@@ -98,13 +150,14 @@ class Retriever:
         search would return whatever is nearest to nothing); top_k is capped at the corpus size."""
         if mode not in MODES:
             raise ValueError(f"unknown mode {mode!r}; use one of {', '.join(MODES)}")
-        if top_k <= 0 or not tokenize(query):
+        tokens = tokenize(query) if top_k > 0 else []
+        if not tokens:
             return []  # empty or only stop words/punctuation (的了吗): nothing to look for in any mode
         mask = self._mask(filters)
         depth = depth or max(top_k * 4, 40)
         chunks = self.index.chunks
         dense = self.dense(query, depth, mask) if mode in ("hybrid", "dense") else []
-        sparse = self.bm25(query, depth, mask) if mode in ("hybrid", "bm25") else []
+        sparse = self.bm25(query, depth, mask, tokens) if mode in ("hybrid", "bm25") else []
         dense_rank = {r: i for i, (r, _) in enumerate(dense, 1)}
         dense_score = dict(dense)
         sparse_rank = {r: i for i, (r, _) in enumerate(sparse, 1)}
