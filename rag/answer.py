@@ -286,13 +286,14 @@ class Answerer:
         top_k: int = 8,
         filters: Filters | None = None,
         history: Sequence[str] | None = None,
+        mode: str = "hybrid",
     ) -> Answer:
         t0 = time.perf_counter()
         merged = _merge_follow_up(question, history or ())
         q = analyse(merged)
         t1 = time.perf_counter()
         search_text = q.text + (" " + " ".join(q.terms) if re.search(r"[a-zA-Z]{3,}", q.text) else "")
-        hits = self.retriever.search(search_text, top_k=max(top_k, 8), filters=filters)
+        hits = self.retriever.search(search_text, top_k=max(top_k, 8), mode=mode, filters=filters)
         t2 = time.perf_counter()
         index = self.retriever.index
         candidates: list[Candidate] = []

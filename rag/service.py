@@ -19,7 +19,7 @@ from .embed import DEFAULT_ENCODER, Encoder, QueryCache, load_encoder
 from .errors import IndexBusyError, IndexMissingError, NotFoundError
 from .ingest import parse_document
 from .retrieve import Filters, Retriever
-from .store import BuildReport, Index, IndexWriter, current_generation, load_index
+from .store import BuildReport, Index, IndexWriter, Progress, current_generation, load_index
 from .types import Answer, Article, Hit
 
 
@@ -118,12 +118,18 @@ class RagService:
         return snap.retriever.search(query, top_k=top_k, mode=mode, filters=filters), snap.generation
 
     def ask(
-        self, question: str, top_k: int = 8, filters: Filters | None = None, history: list[str] | None = None
+        self,
+        question: str,
+        top_k: int = 8,
+        filters: Filters | None = None,
+        history: list[str] | None = None,
+        mode: str = "hybrid",
     ) -> tuple[Answer, int]:
         from .answer import Answerer
 
         snap = self.snapshot()
-        return Answerer(snap.retriever).ask(question, top_k=top_k, filters=filters, history=history), snap.generation
+        answer = Answerer(snap.retriever).ask(question, top_k=top_k, filters=filters, history=history, mode=mode)
+        return answer, snap.generation
 
     def check(self, claim: str) -> tuple[Any, int]:
         from .check import Checker
@@ -178,21 +184,30 @@ class RagService:
         return IndexWriter(self.index_dir, self.encoder, self.chunk_settings, self.ann, lock_timeout=lock_timeout)
 
     def add_articles(
-        self, articles: list[Article], replace_sources: tuple[str, ...] = (), lock_timeout: float = 30.0
+        self,
+        articles: list[Article],
+        replace_sources: tuple[str, ...] = (),
+        lock_timeout: float = 30.0,
+        progress: Progress | None = None,
     ) -> BuildReport:
-        """Add or replace articles (by id, and every article of `replace_sources`), then swap in."""
+        """Add or replace articles (by id, and every article of `replace_sources`), then swap in;
+        `progress(done, total)` follows the embedding."""
         with self._writing(lock_timeout):
-            report = self._writer(lock_timeout).apply(add=articles, replace_sources=replace_sources)
+            report = self._writer(lock_timeout).apply(
+                add=articles, replace_sources=replace_sources, progress=progress
+            )
             self.load()
         return report
 
-    def add_document(self, raw: str, filename: str, lock_timeout: float = 30.0) -> tuple[list[Article], BuildReport]:
+    def add_document(
+        self, raw: str, filename: str, lock_timeout: float = 30.0, progress: Progress | None = None
+    ) -> tuple[list[Article], BuildReport]:
         """Parse an uploaded file (.txt/.md/.jsonl/.html) and add its articles; a re-upload of the same
         file name replaces what it gave before."""
         suffix = Path(filename).suffix.lower()
         articles = parse_document(raw, filename, suffix)
         replace = () if suffix == ".jsonl" else (Path(filename).stem,)
-        return articles, self.add_articles(articles, replace, lock_timeout)
+        return articles, self.add_articles(articles, replace, lock_timeout, progress)
 
     def remove(self, article_ids: list[str], lock_timeout: float = 30.0) -> BuildReport:
         with self._writing(lock_timeout):
