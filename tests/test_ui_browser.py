@@ -11,9 +11,6 @@ from __future__ import annotations
 import importlib.util
 import re
 import shutil
-import socket
-import threading
-import time
 import urllib.error
 import urllib.request
 import uuid
@@ -22,6 +19,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pytest
+from serving import serve
 
 if TYPE_CHECKING:
     from playwright.sync_api import Browser, Dialog, Locator, Page, Request, ViewportSize
@@ -68,40 +66,14 @@ HOSTILE_ARTICLE = {
 @pytest.fixture(scope="module")
 def server_url(seed_index_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """API + UI served by uvicorn on a free loopback port over a private copy of the seed index."""
-    import uvicorn
-    from starlette.routing import Mount
-
     from rag.api import create_app
     from rag.settings import Settings
 
     index_dir = tmp_path_factory.mktemp("ui-index") / "index"
     shutil.copytree(seed_index_dir, index_dir)
     app = create_app(Settings(index_dir=index_dir, ui=True))
-    if not any(isinstance(r, Mount) and r.path in ("", "/") for r in app.routes):
-        import gradio as gr
-
-        from ui.app import build_ui
-
-        gr.mount_gradio_app(app, build_ui(app.state.service), path="/")
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.bind(("127.0.0.1", 0))
-    port = sock.getsockname()[1]
-    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="on"))
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 60
-    while not server.started:
-        if time.monotonic() > deadline or not thread.is_alive():
-            pytest.fail("the uvicorn server with the UI did not start")
-        time.sleep(0.05)
-    url = f"http://127.0.0.1:{port}/"
-    try:
-        yield url
-    finally:
-        server.should_exit = True
-        thread.join(timeout=10)
-        sock.close()
+    with serve(app, lifespan="on") as url:
+        yield url + "/"
 
 
 @pytest.fixture(scope="module")
