@@ -769,6 +769,7 @@ class _ClaimFigure:
 
     @property
     def period_label(self) -> str:
+        """The period as the claim wrote it, or the claim's one year (for the figures list)."""
         if self.written.period.label:
             return self.written.period.label
         return f"{next(iter(self.years))}年" if len(self.years) == 1 else ""
@@ -1167,6 +1168,7 @@ def _rows(results: Iterable[CheckResult]) -> list[dict[str, str]]:
 
 
 def _source_label(r: CheckResult, n: int) -> str:
+    """[n]《title》（date, page): enough to find the passage in the paper."""
     c = next((c for c in r.evidence if c.n == n), None)
     return f"[{n}]《{c.title}》（{format_date(c.date)}，{c.source}）" if c else f"[{n}]"
 
@@ -1177,6 +1179,7 @@ def _width(text: str) -> int:
 
 
 def _pad(text: str, width: int) -> str:
+    """Pad to a display width (str.ljust counts a CJK character as one column)."""
     return text + " " * (width - _width(text))
 
 
