@@ -406,7 +406,7 @@ def spans_agree(q: Query, ev: Evidence) -> bool:
     return not spans or bool(q.spans & spans)
 
 
-def places_agree(q: Query, ev: Evidence, index: Index) -> bool:
+def places_agree(q: Query, ev: Evidence, index: Index, answer_types_exempt: bool = True) -> bool:
     """Every place the question names is in the sentence, or — when the sentence does not open with
     another place of its own — in its paragraph or as the main place of its article (a bullet under
     a headline about 青岛)."""
@@ -419,9 +419,9 @@ def places_agree(q: Query, ev: Evidence, index: Index) -> bool:
         dominant = article is not None and (short in article.title or article.text.count(short) >= 3)
         if short not in ev.context and not dominant:
             return False
-    if q.qtype in ("place", "list", "entity", "person"):
-        return True
-    return not any(not any(p in a or a in p for a in q.places) for p in subject_places(ev.text))
+    if answer_types_exempt and q.qtype in ("place", "list", "entity", "person"):
+        return True  # the answer to 位于哪里 is itself another place
+    return all(any(p in a or a in p for a in q.places) for p in subject_places(ev.text))
 
 
 def aligned(q: Query, ev: Evidence, index: Index) -> bool:
@@ -433,16 +433,23 @@ def figure_year(fig: Figure, article_date: str) -> int | None:
     return resolve_year(fig.period, article_date).year
 
 
-_LEADING_FILLER = re.compile(r"^(?:(?:19|20)\d{2}年|\d{1,2}月(?:\d{1,2}日)?|今年|去年|目前|其中|同时|此外|另外|近日|日前|据悉|据了解|[^，]{0,6}显示)*")
+LEADING_FILLER = re.compile(r"^(?:(?:19|20)\d{2}年|\d{1,2}月(?:\d{1,2}日)?|今年|去年|目前|其中|同时|此外|另外|近日|日前|据悉|据了解|[^，]{0,6}显示)*")
 
 
 def subject_places(sentence: str) -> list[str]:
-    """Places that open a clause (青岛进出口总值突破6000亿元): the sentence's own subject, which
-    overrides a place named only in the paragraph before it."""
+    """Places that open a clause as its subject (青岛进出口总值突破6000亿元), which override a place
+    named only in the paragraph before; not partners (对韩国和日本分别进出口) nor the city's own
+    offices (市税务局)."""
     out = []
     for clause in re.split(r"[，；：,;:]", sentence):
-        head = _LEADING_FILLER.sub("", clause.strip())[:6]
-        out.extend(p for p in places_in(clause) if head.find(p) in (0, 1))
+        head = LEADING_FILLER.sub("", clause.strip())[:6]
+        for p in places_in(clause):
+            at = clause.find(p)
+            if p[0] in "市省区县" or (at > 0 and clause[at - 1] in "市省区县"):
+                continue
+            i = head.find(p)
+            if i == 0 or (i == 1 and head[0] not in "对与同向和及"):
+                out.append(p)
     return out
 
 

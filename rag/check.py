@@ -38,10 +38,11 @@ from typing import Any
 from .analysis import (
     EVIDENCE,
     GENERIC_PLACES,
+    LEADING_FILLER,
     Evidence,
     Query,
     analyse,
-    places_in,
+    places_agree,
     pos_cut,
     spans_agree,
     term_weight,
@@ -153,9 +154,6 @@ _FILLER = frozenset(
 _CONTENT_POS = ("n", "nr", "ns", "nt", "nz", "x", "j", "vn", "l", "v", "an", "eng")
 _ENTITY_POS = frozenset(["nr", "ns", "nt", "nz", "x", "j", "eng"])
 _NOUN_POS = ("n", "ns", "nt", "nz", "nr", "x", "j", "eng", "vn")
-_LEAD = re.compile(
-    r"^(?:(?:19|20)\d{2}年|\d{1,2}月(?:\d{1,2}日)?|今年|去年|目前|其中|同时|此外|另外|近日|日前|据悉|据了解|[^，]{0,6}显示)*"
-)
 _REPORTING = re.compile(r"(?:介绍|表示|说|指出|透露|称|显示|认为|强调|获悉|了解到|报道)$")
 
 
@@ -257,7 +255,7 @@ def _head_noun(clause: str) -> str:
     if _REPORTING.search(clause):
         return ""  # 经理史田涛介绍，…: who said it, not what it is about
     last, last_flag = "", ""
-    for w, flag in pos_cut(_LEAD.sub("", clause.strip())):
+    for w, flag in pos_cut(LEADING_FILLER.sub("", clause.strip())):
         if not flag.startswith(_NOUN_POS) or w in _FILLER:
             break
         last, last_flag = w, flag
@@ -368,7 +366,7 @@ def _subject_place(text: str, end: int) -> str:
         if _REPORTING.search(clause):
             continue  # 青岛市商务局数据显示: who reports, not what
         place = ""
-        for w, flag in pos_cut(_LEAD.sub("", clause.strip())):
+        for w, flag in pos_cut(LEADING_FILLER.sub("", clause.strip())):
             if flag not in ("n", "ns", "nt", "nz", "x", "j"):
                 break
             if flag == "ns" and len(w) >= 2 and w not in GENERIC_PLACES:
@@ -384,41 +382,9 @@ def _same_place(a: str, b: str) -> bool:
     return a in b or b in a
 
 
-def _subject_places(sentence: str) -> list[str]:
-    """Places that open a clause as its subject (上海进出口…), not partners (对韩国和日本分别进出口) nor
-    the city's own offices (市税务局)."""
-    out = []
-    for clause in re.split(r"[，；：,;:]", sentence):
-        head = _LEAD.sub("", clause.strip())[:6]
-        for p in places_in(clause):
-            at = clause.find(p)
-            if p[0] in "市省区县" or (at > 0 and clause[at - 1] in "市省区县"):
-                continue
-            i = head.find(p)
-            if i == 0 or (i == 1 and head[0] not in "对与同向和及"):
-                out.append(p)
-    return out
-
-
-def _places_agree(q: Query, ev: Evidence, index: Index) -> bool:
-    """Every place the claim names is in the sentence; or else in its paragraph or its article's main
-    place, when the sentence does not open with a place of its own that the claim does not name.
-    (analysis.places_agree, except that a partner after 对 is no subject.)"""
-    missing = [p for p in q.places if p not in ev.text]
-    if not missing:
-        return True
-    article = index.articles.get(ev.chunk.article_id)
-    for p in missing:
-        short = p[:-1] if len(p) > 2 and p[-1] in "市省" else p
-        dominant = article is not None and (short in article.title or article.text.count(short) >= 3)
-        if short not in ev.context and not dominant:
-            return False
-    return all(any(p in a or a in p for a in q.places) for p in _subject_places(ev.text))
-
-
 def _aligned(q: Query, ev: Evidence, index: Index) -> bool:
     """The sentence speaks of the claim's years, month span and places."""
-    return years_agree(q, ev) and spans_agree(q, ev) and _places_agree(q, ev, index)
+    return years_agree(q, ev) and spans_agree(q, ev) and places_agree(q, ev, index, answer_types_exempt=False)
 
 
 # ---------------------------------------------------------------------------------------------------
