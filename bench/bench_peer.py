@@ -168,7 +168,7 @@ def compare(label: str, svc: Any, peer: Peer, items: list[dict[str, Any]], score
         vals = [r[key] for r in rows if key in r]
         return round(statistics.fmean(vals), 3) if vals else float("nan")
 
-    keys = list(ours_scores[0]) if ours_scores else []
+    keys = list(dict.fromkeys(k for row in ours_scores for k in row))
     return {
         "label": label, "n": len(items), "load_start": load0, "load_end": load_avg(),
         "ours": {"latency_ms": summary(ours_ms), "query_embedding_ms": summary(ours_embed),

@@ -45,6 +45,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import Match
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from .check import VERDICT_ZH
 from .errors import (
     EncoderError,
     IndexBusyError,
@@ -80,7 +81,6 @@ DATE = r"^([0-9]{4}(-[0-9]{2}(-[0-9]{2})?)?)?$"
 ARTICLE_ID = r"^[A-Za-z0-9\u4e00-\u9fff][A-Za-z0-9\u4e00-\u9fff._:@+-]{0,127}$"
 WARM_UP_QUESTION = "青岛港2023年集装箱吞吐量是多少？"
 WARM_UP_CLAIM = "2023年青岛港集装箱吞吐量为3000万标准箱。"
-VERDICT_ZH = {"supported": "属实", "refuted": "不实", "not_enough_info": "证据不足"}
 
 
 # ---- errors ------------------------------------------------------------------------------------

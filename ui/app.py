@@ -61,11 +61,6 @@ VERDICTS: dict[str, tuple[str, str, str]] = {
     "refuted": ("不符", "rag-bad", "background:#b91c1c;color:#fff"),
     "not_enough_info": ("未找到", "rag-none", "background:#6b7280;color:#fff"),
 }
-_OUTCOME_WORDS = {
-    "supported": ("support", "match", "agree", "consistent", "符合", "属实", "true", "ok"),
-    "refuted": ("refut", "contradict", "mismatch", "conflict", "differ", "不符", "不实", "false", "wrong"),
-    "not_enough_info": ("not_found", "not found", "none", "unknown", "未找到"),
-}
 
 # Characters written as numeric entities: HTML specials and every Markdown / LaTeX trigger.
 _ENTITIES = {c: f"&#{ord(c)};" for c in "&<>\"'`!#$()*[\\]_{|}~"}
@@ -239,16 +234,9 @@ class FigureRow:
 
 
 def outcome_of(value: object) -> str:
-    """A figure's or claim's outcome, in whatever words the checker used, as a verdict key."""
-    word = str(value or "").strip().lower()
-    if word in VERDICTS:
-        return word
-    if any(w in word for w in _OUTCOME_WORDS["not_enough_info"]):
-        return "not_enough_info"
-    for verdict in ("refuted", "supported"):
-        if any(w in word for w in _OUTCOME_WORDS[verdict]):
-            return verdict
-    return "not_enough_info"
+    """A claim's verdict or a figure's outcome (supported | refuted | not_found) as a verdict key."""
+    word = str(value or "").strip()
+    return word if word in ("supported", "refuted") else "not_enough_info"
 
 
 def _compared(value: object) -> tuple[str, dict[str, Any], object]:
