@@ -16,8 +16,9 @@ The peer is what a LangChain tutorial builds, with the same encoder:
   reciprocal-rank fusion (k=60) as ours;
 - answer: the sentence of the top chunk sharing the most jieba tokens with the question.
 Ours: `RagService.ask` on an index of the same documents (our ingest, chunking, hybrid retrieval and
-template answerer). Every question goes to both, alternately first, in the same process with one
-OpenMP thread; neither has seen the question before (no cached query vector), so both timings include
+template answerer). Every question goes to both, alternately first, in the same process with
+OMP_NUM_THREADS=1 as under `rag serve` (a lone query embedding may still use an idle core:
+rag.embed.QueryThreads, the same encoder object for both); neither has seen the question before (no cached query vector), so both timings include
 one query embedding. Scores: seed dev set — every `must` string in the answer (answerable questions),
 `found` false (unanswerable: the peer always answers); CMRC — a gold answer inside the answer
 (squad_bench.py's normalisation) and hit@1 (the top chunk / first citation is the gold paragraph).
@@ -251,7 +252,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.json:
         print(json.dumps(result, ensure_ascii=False, indent=2))
         return 0
-    header("Side by side with the LangChain recipe (in process, one OpenMP thread)")
+    header("Side by side with the LangChain recipe (in process, OMP_NUM_THREADS=1 as `rag serve`)")
     for key in ("seeds", "cmrc"):
         r = result[key]
         print(f"\n### {r['label']}: {r['n']} questions; load {r['load_start']} → {r['load_end']}; "

