@@ -788,21 +788,6 @@ Svc = Annotated[RagService, Depends(ready_service)]
 
 
 # ---- shaping -----------------------------------------------------------------------------------
-def hit_dict(hit: Any) -> dict[str, Any]:
-    c = hit.chunk
-    return {
-        "source": c.source,
-        "article_id": c.article_id,
-        "chunk_id": c.id,
-        "title": c.title,
-        "date": c.date,
-        "text": c.text,
-        "start": c.start,
-        "end": c.end,
-        "score": float(hit.score),
-    }
-
-
 def brief(article: Article) -> dict[str, Any]:
     return {"id": article.id, "title": article.title, "date": article.date, "source": article.source}
 
@@ -1007,7 +992,7 @@ def search(req: Annotated[SearchRequest, Body(openapi_examples=SEARCH_EXAMPLES)]
     """The passages retrieval finds for a query (hybrid, dense or BM25)."""
     filters = req.filters.to_filters() if req.filters else None
     hits, gen = s.search(req.query, req.top_k, req.mode, filters)
-    return SearchResponse(generation=gen, hits=[HitOut(**hit_dict(h)) for h in hits])
+    return SearchResponse(generation=gen, hits=[HitOut(**h.to_dict()) for h in hits])
 
 
 @router.post("/v1/check", tags=["query"], responses=_errors(*COMMON, 503))

@@ -110,7 +110,7 @@ def _filters(args: argparse.Namespace) -> Any:
 def cmd_search(args: argparse.Namespace) -> int:
     hits, gen = _service(args).search(args.query, args.top_k, args.mode, _filters(args))
     if args.json:
-        print(json.dumps({"generation": gen, "hits": [_hit_dict(h) for h in hits]}, ensure_ascii=False, indent=2))
+        print(json.dumps({"generation": gen, "hits": [h.to_dict() for h in hits]}, ensure_ascii=False, indent=2))
         return 0
     if not hits:
         print("没有找到相关段落。")
@@ -118,21 +118,6 @@ def cmd_search(args: argparse.Namespace) -> int:
         print(f"[{i}] {h.score:.4f}  {h.chunk.title}（{h.chunk.date}，{h.chunk.source}）")
         print(f"    {h.chunk.text[:160].replace(chr(10), ' ')}")
     return 0
-
-
-def _hit_dict(h: Any) -> dict[str, Any]:
-    c = h.chunk
-    return {
-        "chunk_id": c.id,
-        "source": c.source,
-        "article_id": c.article_id,
-        "title": c.title,
-        "date": c.date,
-        "text": c.text,
-        "start": c.start,
-        "end": c.end,
-        "score": h.score,
-    }
 
 
 def cmd_ask(args: argparse.Namespace) -> int:

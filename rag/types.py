@@ -75,6 +75,21 @@ class Hit:
     bm25_rank: int | None = None
     dense_score: float | None = None
 
+    def to_dict(self) -> dict[str, Any]:
+        """The passage as the API and CLI show a search hit."""
+        c = self.chunk
+        return {
+            "source": c.source,
+            "article_id": c.article_id,
+            "chunk_id": c.id,
+            "title": c.title,
+            "date": c.date,
+            "text": c.text,
+            "start": c.start,
+            "end": c.end,
+            "score": float(self.score),
+        }
+
 
 @dataclass(frozen=True)
 class Citation:
