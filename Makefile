@@ -4,8 +4,11 @@ VENV := .venv
 BIN := $(VENV)/bin
 INDEX ?= index
 PORT ?= 8000
+# The development pool (shared/eval beside the checkout); LIMIT=N scores a fixed subset of each set.
+EVAL ?= ../shared/eval
+LIMIT ?=
 
-.PHONY: run test install install-dev index lint bench browser-deps clean
+.PHONY: run test install install-dev index lint bench eval browser-deps clean
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
@@ -42,6 +45,11 @@ lint: install-dev
 bench: install-dev
 	$(BIN)/pip install -q -e ".[bench]"
 	$(BIN)/python bench/run_all.py
+
+# Builds the pool indexes under .cache/eval when missing or stale, writes the drafts made from the
+# claims, and prints one table: seeds, news2023, CMRC trial, DRCD test. Not part of `make test`.
+eval: install
+	OMP_NUM_THREADS=$${OMP_NUM_THREADS:-2} HF_HUB_OFFLINE=1 $(BIN)/python -m rag.evaluate pool --eval $(EVAL) --cache .cache/eval $(if $(LIMIT),--limit $(LIMIT))
 
 clean:
 	rm -rf $(VENV) build *.egg-info test-output

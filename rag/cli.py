@@ -174,10 +174,11 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 
 def cmd_eval(args: argparse.Namespace) -> int:
-    from .answer import evaluate_gold
+    from .evaluate import parse_target, run
+    from .service import RagService
 
-    report = evaluate_gold(_service(args), Path(args.file))
-    print(json.dumps(report, ensure_ascii=False, indent=2) if args.json else report["summary"])
+    targets = [parse_target(t, _index_dir(args.index)) for t in args.files]
+    run(targets, lambda d: RagService(d, args.encoder or _encoder_of(d)), args.limit, sys.stdout, args.json, args.show_fails)
     return 0
 
 
@@ -238,10 +239,17 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--no-ui", action="store_true")
     sp.set_defaults(func=cmd_serve)
 
-    sp = sub.add_parser("eval", help="score a gold question file against the local index")
+    sp = sub.add_parser(
+        "eval",
+        help="score gold files (questions, claims, drafts, SQuAD) against indexes",
+        description="Score gold files, one table row each. FILE@INDEX scores FILE on its own index "
+        "(a pool of corpora in one run); a plain FILE uses --index. `make eval` runs the development pool.",
+    )
     common(sp)
-    sp.add_argument("file")
-    sp.add_argument("--json", action="store_true")
+    sp.add_argument("files", nargs="+", metavar="FILE[@INDEX]")
+    from .evaluate import add_arguments
+
+    add_arguments(sp)
     sp.set_defaults(func=cmd_eval)
     return p
 

@@ -146,7 +146,7 @@ def test_eval_command_scores_the_dev_set(seed_index_dir: Path) -> None:
         [sys.executable, "-m", "rag.cli", "eval", str(DEV), "--index", str(seed_index_dir), "--json"],
         capture_output=True, text=True, check=True, cwd=ROOT,
     )
-    report = json.loads(out.stdout)
+    (report,) = json.loads(out.stdout)["sets"]
     assert report["answer_acc"] >= 0.92
     assert report["citation_acc"] >= 0.95
     assert report["refusal_acc"] >= 0.9
