@@ -4,9 +4,11 @@ VENV := .venv
 BIN := $(VENV)/bin
 INDEX ?= index
 PORT ?= 8000
-# The development pool (shared/eval beside the checkout); LIMIT=N scores a fixed subset of each set.
+# The development pool (shared/eval beside the checkout); LIMIT=N scores a fixed subset of each set,
+# EVAL_ARGS passes more options (e.g. --show-fails 5, --json).
 EVAL ?= ../shared/eval
 LIMIT ?=
+EVAL_ARGS ?=
 
 .PHONY: run test install install-dev index lint bench eval browser-deps clean
 
@@ -49,7 +51,7 @@ bench: install-dev
 # Builds the pool indexes under .cache/eval when missing or stale, writes the drafts made from the
 # claims, and prints one table: seeds, news2023, CMRC trial, DRCD test. Not part of `make test`.
 eval: install
-	OMP_NUM_THREADS=$${OMP_NUM_THREADS:-2} HF_HUB_OFFLINE=1 $(BIN)/python -m rag.evaluate pool --eval $(EVAL) --cache .cache/eval $(if $(LIMIT),--limit $(LIMIT))
+	OMP_NUM_THREADS=$${OMP_NUM_THREADS:-2} HF_HUB_OFFLINE=1 $(BIN)/python -m rag.evaluate pool --eval $(EVAL) --cache .cache/eval $(if $(LIMIT),--limit $(LIMIT)) $(EVAL_ARGS)
 
 clean:
 	rm -rf $(VENV) build *.egg-info test-output

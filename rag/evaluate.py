@@ -181,7 +181,27 @@ def load_gold(path: Path) -> tuple[Kind, list[dict[str, Any]]]:
             f"{path}: cannot tell the gold kind from keys {sorted(first)}; rows need 'question' (questions), "
             "'claim' (claims) or 'text' and 'figures' (drafts)"
         )
+    for lineno, r in enumerate(rows, 1):
+        missing = [k for k in _REQUIRED[kind](r) if k not in r or r[k] in (None, "", [])]
+        if missing:
+            raise ValueError(f"{path}: item {lineno} ({r.get('id', 'no id')}) lacks {', '.join(missing)}")
     return kind, rows
+
+
+def _question_keys(r: dict[str, Any]) -> list[str]:
+    return ["question", "kind"] if r.get("kind") == "unanswerable" else ["question", "kind", "must", "sources"]
+
+
+def _claim_keys(r: dict[str, Any]) -> list[str]:
+    return ["claim", "verdict", "figure", "sources"] if r.get("verdict") == "refuted" else ["claim", "verdict"]
+
+
+# What a gold item needs, so a malformed file is named with its line instead of failing mid-run.
+_REQUIRED: dict[str, Callable[[dict[str, Any]], list[str]]] = {
+    "questions": _question_keys,
+    "claims": _claim_keys,
+    "drafts": lambda r: ["text", "figures"],
+}
 
 
 def squad_paragraphs(data: dict[str, Any]) -> list[dict[str, str]]:
@@ -319,24 +339,24 @@ def score_drafts(svc: Service, rows: list[dict[str, Any]], report: SetReport) ->
                 raise ValueError(f"draft {r.get('id')}: figure {fig['raw']!r} is not in its text; 'raw' must be "
                                  "written as the draft writes it")
             cursor = pos + len(fig["raw"])
-            result = next((o for o in outs if o["start"] <= pos < o["end"]), None)
+            result = next((o for o in outs if o.get("start", 0) <= pos < o.get("end", 0)), None)
             got = _figure_verdict(result, fig["raw"]) if result else "not_enough_info"
             n += 1
             item = f"{r.get('id')}: {fig['raw']}"
             if got == fig["verdict"]:
                 right += 1
             else:
-                why = result["explanation"][:100] if result else "no check result covers this figure"
+                why = result.get("explanation", "")[:100] if result else "no check result covers this figure"
                 report.fails.append(Fail(item, "figure verdict", fig["raw"], fig["verdict"], f"{got}: {why}"))
             if fig["verdict"] == "refuted":
                 n_refuted += 1
-                if result and norm(fig["figure"]) in norm(result["explanation"]) and cites_right(
-                    result["evidence"], fig.get("sources") or [], fig["figure"]
+                if result and norm(fig["figure"]) in norm(result.get("explanation")) and cites_right(
+                    result.get("evidence"), fig.get("sources") or [], fig["figure"]
                 ):
                     corrected += 1
                 else:
                     report.fails.append(Fail(item, "correct figure missing", fig["raw"], fig["figure"],
-                                             result["explanation"][:120] if result else ""))
+                                             result.get("explanation", "")[:120] if result else ""))
     report.metrics = {
         "figure_acc": _pct(right, n), "refuted_corrected": _pct(corrected, n_refuted), "n": n,
         "n_drafts": len(rows) - errors, "errors": errors, "p50_ms": _p50(lat),
@@ -460,8 +480,8 @@ LEGEND = (
 )
 
 
-def _cell(value: float | int | None) -> str:
-    return "-" if value is None else f"{value:.3f}" if isinstance(value, float) and value <= 1 else f"{value:g}"
+def _cell(value: float | int | None, key: str) -> str:
+    return "-" if value is None else f"{value:.0f}" if key == "p50_ms" else f"{value:.3f}"
 
 
 def render_table(reports: list[SetReport], stream: TextIO) -> None:
@@ -471,7 +491,7 @@ def render_table(reports: list[SetReport], stream: TextIO) -> None:
         return f"{n}" + (f"!{m['errors']}err" if m.get("errors") else "")
 
     head = ["set", "index", "n", *(c for c, _ in COLUMNS)]
-    body = [[r.label, r.index, n_of(r)] + [_cell(r.metrics.get(k[r.kind], None)) if r.kind in k else "" for _, k in COLUMNS]
+    body = [[r.label, r.index, n_of(r)] + [_cell(r.metrics.get(k[r.kind]), k[r.kind]) if r.kind in k else "" for _, k in COLUMNS]
             for r in reports]
     widths = [max(len(row[i]) for row in [head, *body]) for i in range(len(head))]
     for row in [head, *body]:

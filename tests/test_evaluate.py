@@ -36,6 +36,9 @@ def test_each_kind_is_detected_from_content(tmp_path: Path) -> None:
     odd.write_text('{"title": "x"}\n', encoding="utf-8")
     with pytest.raises(ValueError, match="cannot tell the gold kind"):
         load_gold(odd)
+    odd.write_text('{"id": "x1", "question": "多少？", "kind": "fact", "sources": ["a"]}\n', encoding="utf-8")
+    with pytest.raises(ValueError, match=r"item 1 \(x1\) lacks must"):
+        load_gold(odd)
 
 
 def test_normalisation_follows_the_scorers() -> None:
