@@ -25,6 +25,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal, Protocol, TextIO
 
+from .errors import RagError
+
 Kind = Literal["questions", "claims", "drafts", "squad"]
 Verdict = Literal["supported", "refuted", "not_enough_info"]
 Metrics = dict[str, float | int | None]
@@ -135,6 +137,7 @@ class SetReport:
 class Service(Protocol):
     """What scoring needs of a RagService (its stable public query methods)."""
 
+    def health(self) -> dict[str, Any]: ...
     def ask(self, question: str) -> tuple[Any, int]: ...
     def check(self, claim: str) -> tuple[Any, int]: ...
     def check_text(self, text: str) -> tuple[list[Any], int]: ...
@@ -527,19 +530,25 @@ def run(
     stream: TextIO = sys.stdout,
     as_json: bool = False,
     show_fails: int = 0,
+    skip_missing: bool = False,
 ) -> list[SetReport]:
-    """Score every (gold file, index) pair; one service per index, loaded once."""
+    """Score every (gold file, index) pair; one service per index, loaded before its first item is
+    timed (as a server is before it is scored). `skip_missing` leaves out, with a note, an index that
+    does not load yet (a pool index still being built)."""
     for file, index in targets:
         if not file.is_file():
             raise ValueError(f"gold file {file} does not exist")
-        if not index.is_dir():
+        if not index.is_dir() and not skip_missing:
             raise ValueError(f"index {index} does not exist; build it with `rag ingest --index {index} ...`")
-    services: dict[Path, Service] = {}
+    loaded: dict[Path, Service | None] = {}
     reports = []
     for file, index in targets:
-        if index not in services:
-            services[index] = service_for(index)
-        svc = services[index]
+        if index not in loaded:
+            loaded[index] = _loaded(service_for(index), index, skip_missing)
+        svc = loaded[index]
+        if svc is None:
+            sys.stderr.write(f"skipped {file}: its index {index} does not load yet\n")
+            continue
         reports.append(evaluate_file(svc, file, index.name, limit))
     if as_json:
         stream.write(json.dumps({"sets": [r.to_dict(show_fails) for r in reports]}, ensure_ascii=False, indent=1) + "\n")
@@ -547,6 +556,16 @@ def run(
         render_table(reports, stream)
         render_fails(reports, show_fails, stream)
     return reports
+
+
+def _loaded(svc: Service, index: Path, skip_missing: bool) -> Service | None:
+    try:
+        svc.health()
+    except RagError as exc:
+        if skip_missing:
+            return None
+        raise ValueError(f"index {index}: {exc}") from exc
+    return svc
 
 
 def pool_targets(eval_dir: Path, cache: Path) -> list[tuple[Path, Path]]:
@@ -624,7 +643,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             targets = [parse_target(t, Path(a.index)) for t in a.targets]
         else:
             p.error("give gold files (FILE or FILE@INDEX) or `pool`")
-        run(targets, lambda d: RagService(d, a.encoder), a.limit, sys.stdout, a.json, a.show_fails)
+        run(targets, lambda d: RagService(d, a.encoder), a.limit, sys.stdout, a.json, a.show_fails, a.targets == ["pool"])
     except (ValueError, OSError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
