@@ -164,7 +164,7 @@ class UiHandlers:
         """Check one claim, or a draft sentence by sentence; the table and its rows (for export)."""
         try:
             t = draft_text(text, self.limits)
-            if len(split_sentences(t)) <= 1:
+            if len(list(split_sentences(t))) <= 1:
                 result, _ = self.service.check(t)
                 results = [result.to_dict()]
             else:
