@@ -18,6 +18,7 @@ import gradio as gr
 from rag.ingest import SUPPORTED_SUFFIXES
 
 from .export import write_exports
+from .forms import size_text
 from .handlers import UiHandlers, WriteStart
 from .render.chat import pending_html, question_html
 from .render.markup import empty_html, status_html
@@ -250,7 +251,7 @@ def build_ui(handlers: UiHandlers) -> gr.Blocks:
                     with gr.Tab("上传文件", id="upload"):
                         kinds = " / ".join(SUPPORTED_SUFFIXES)
                         upload = gr.File(
-                            label=f"上传 {kinds}（不超过 {limits.upload_bytes / 1024 / 1024:.0f} MB；GBK、UTF-16 也可）",
+                            label=f"上传 {kinds}（不超过 {size_text(limits.upload_bytes)}；GBK、UTF-16 编码也可）",
                             file_types=list(SUPPORTED_SUFFIXES),
                             file_count="single",
                             type="filepath",

@@ -20,8 +20,11 @@ class FormError(ValueError):
     """Input the UI refuses; the message is shown to the user as it is."""
 
 
-def _mb(size: int) -> str:
-    return f"{size / 1024 / 1024:.1f} MB"
+def size_text(size: int) -> str:
+    """A byte count as a reader reads it: 5 MB, 256 KB, 1.5 MB."""
+    if size >= 1024 * 1024:
+        return f"{size / 1024 / 1024:.1f}".removesuffix(".0") + " MB"
+    return f"{max(1, round(size / 1024))} KB"
 
 
 def question_text(question: str | None, limits: Limits) -> str:
@@ -87,5 +90,5 @@ def read_upload(path: str | Path | None, limits: Limits) -> tuple[bytes, str]:
         raise FormError(f"不支持的文件类型：{p.suffix or '无后缀'}；请上传 {kinds} 文件。")
     size = p.stat().st_size
     if size > limits.upload_bytes:
-        raise FormError(f"文件太大（{_mb(size)}），上限为 {_mb(limits.upload_bytes)}。")
+        raise FormError(f"文件太大（{size_text(size)}），上限为 {size_text(limits.upload_bytes)}。")
     return p.read_bytes(), p.name

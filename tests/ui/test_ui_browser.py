@@ -1,6 +1,7 @@
-"""The Gradio UI in a real browser: Playwright (Python, sync API) driving Debian's /usr/bin/chromium
-against a real uvicorn server (API + UI, as `make run` serves them) on a writable copy of the seed
-index. Screenshots go to test-output/ui/. `make browser-deps` installs chromium and fonts-noto-cjk.
+"""The UI in a real browser: Playwright (Python, sync API) driving Debian's /usr/bin/chromium against
+a real uvicorn server composed as `rag serve` composes it (rag.http app + ui.mount) on a writable
+copy of the seed index; once without a key, once with RAG_API_KEY set. Screenshots go to
+test-output/ui/. `make browser-deps` installs chromium and fonts-noto-cjk.
 
 Gradio keeps a connection open, so pages are loaded to `domcontentloaded` and then the test waits for
 the elements it needs, never for `networkidle`.
@@ -8,25 +9,30 @@ the elements it needs, never for `networkidle`.
 
 from __future__ import annotations
 
-import importlib.util
+import json
 import re
 import shutil
 import urllib.error
 import urllib.request
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import pytest
 from serving import serve
+
+from rag.http import create_app
+from rag.settings import Settings
+from ui.mount import mount
 
 if TYPE_CHECKING:
     from playwright.sync_api import Browser, Dialog, Locator, Page, Request, ViewportSize
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = Path("/usr/bin/chromium")
 SHOTS = ROOT / "test-output" / "ui"
 VIEWPORT: ViewportSize = {"width": 1280, "height": 800}
@@ -39,6 +45,8 @@ CHROMIUM_ARGS = [
     "--no-first-run",
 ]
 WAIT_MS = 60_000
+KEY = "newsroom-key-7f3a"
+UPLOAD_LIMIT = 256 * 1024
 
 NEW_ARTICLE = {
     "title": "青岛新能源汽车保有量突破35万辆",
@@ -49,6 +57,10 @@ NEW_ARTICLE = {
     ),
     "question": "2024年1-7月青岛新增新能源汽车多少辆？",
     "figure": "6.93万辆",
+}
+UNDATED_ARTICLE = {
+    "title": "老城区供热管网改造完成",
+    "text": "2017年，老城区完成供热管网改造，更换老旧管道86公里，惠及居民3.2万户。",
 }
 HOSTILE_ARTICLE = {
     "title": "海滨社区志愿服务队<b>年度</b>盘点",
@@ -62,18 +74,30 @@ HOSTILE_ARTICLE = {
 }
 
 
-# ---- server and browser --------------------------------------------------------------------------
-@pytest.fixture(scope="module")
-def server_url(seed_index_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """API + UI served by uvicorn on a free loopback port over a private copy of the seed index."""
-    from rag.api import create_app
-    from rag.settings import Settings
-
-    index_dir = tmp_path_factory.mktemp("ui-index") / "index"
+# ---- servers and browser -------------------------------------------------------------------------
+@contextmanager
+def composed(seed_index_dir: Path, folder: Path, **settings: Any) -> Iterator[str]:
+    """API + UI as `rag serve` composes them, on a private copy of the seed index."""
+    index_dir = folder / "index"
     shutil.copytree(seed_index_dir, index_dir)
-    app = create_app(Settings(index_dir=index_dir, ui=True))
+    app = create_app(Settings(index_dir=index_dir, max_upload_bytes=UPLOAD_LIMIT, **settings))
+    mount(app, app.state.service, app.state.guard)
     with serve(app, lifespan="on") as url:
         yield url + "/"
+
+
+@pytest.fixture(scope="module")
+def server_url(seed_index_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """No key: the UI is open (as on a journalist's own machine)."""
+    with composed(seed_index_dir, tmp_path_factory.mktemp("ui-open")) as url:
+        yield url
+
+
+@pytest.fixture(scope="module")
+def locked_url(seed_index_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """RAG_API_KEY set: the UI asks for it."""
+    with composed(seed_index_dir, tmp_path_factory.mktemp("ui-locked"), api_key=KEY) as url:
+        yield url
 
 
 @pytest.fixture(scope="module")
@@ -93,21 +117,27 @@ def browser() -> Iterator[Browser]:
             b.close()
 
 
-@pytest.fixture
-def page(browser: Browser, server_url: str) -> Iterator[Page]:
-    """A fresh 1280×800 zh-CN page with the UI loaded."""
+@contextmanager
+def new_page(browser: Browser, url: str) -> Iterator[Page]:
     context = browser.new_context(viewport=VIEWPORT, locale="zh-CN")
     pg = context.new_page()
     pg.set_default_timeout(WAIT_MS)
-    pg.goto(server_url, wait_until="domcontentloaded")
-    pg.locator("#rag-question textarea").wait_for()
+    pg.goto(url, wait_until="domcontentloaded")
     try:
         yield pg
     finally:
         context.close()
 
 
-# ---- helpers -----------------------------------------------------------------------------------------
+@pytest.fixture
+def page(browser: Browser, server_url: str) -> Iterator[Page]:
+    """A fresh 1280×800 zh-CN page with the open UI loaded."""
+    with new_page(browser, server_url) as pg:
+        pg.locator("#rag-question textarea").wait_for()
+        yield pg
+
+
+# ---- helpers -------------------------------------------------------------------------------------
 def ask(page: Page, question: str) -> Locator:
     """Type a question, send it, and return the locator of the new answer."""
     answers = page.locator("#rag-chat .rag-msg")
@@ -122,22 +152,115 @@ def ask(page: Page, question: str) -> Locator:
 
 
 def open_tab(page: Page, name: str) -> None:
-    page.get_by_role("tab", name=name).click()
+    page.get_by_role("tab", name=name, exact=True).click()
 
 
-def add_pasted(page: Page, title: str, date: str, text: str) -> str:
-    """Add an article through 资料库 → 粘贴正文; returns the status text."""
+def add_pasted(page: Page, title: str, date: str, text: str) -> Locator:
+    """Add an article through 资料库 → 粘贴正文; returns the finished job's view."""
     open_tab(page, "资料库")
+    page.get_by_role("tab", name="粘贴正文").click()
     page.locator("#rag-new-title input, #rag-new-title textarea").first.fill(title)
     page.locator("#rag-new-date input, #rag-new-date textarea").first.fill(date)
     page.locator("#rag-new-text textarea").fill(text)
     page.locator("#rag-add").click()
-    status = page.locator("#rag-add-status .rag-status")
-    status.wait_for()
-    return str(status.inner_text())
+    return finished_job(page)
 
 
-# ---- tests -------------------------------------------------------------------------------------------
+def finished_job(page: Page) -> Locator:
+    job = page.locator('#rag-add-status .rag-job[data-state="done"]')
+    job.wait_for()
+    return job
+
+
+def upload(page: Page, path: Path) -> None:
+    """Pick a file in 资料库 → 上传文件 and press 上传并添加."""
+    open_tab(page, "资料库")
+    page.get_by_role("tab", name="上传文件").click()
+    page.locator("#rag-upload input[type=file]").set_input_files(str(path))
+    page.locator(f'#rag-upload [aria-label="{path.name}"]').wait_for()  # the uploaded file is listed
+    page.locator("#rag-upload-add").click()
+
+
+def pick_article(page: Page, words: str) -> None:
+    box = page.locator("#rag-pick input")
+    box.click()
+    box.fill(words)
+    page.get_by_role("option", name=re.compile(re.escape(words))).first.click()
+    page.locator("#rag-reader .rag-article").wait_for()
+
+
+def post_upload(url: str, payload: bytes, cookie: str = "") -> int:
+    """POST a file to Gradio's upload route; the status code."""
+    boundary = "----ragtest"
+    body = (
+        (
+            f'--{boundary}\r\nContent-Disposition: form-data; name="files"; filename="a.txt"\r\n'
+            "Content-Type: text/plain\r\n\r\n"
+        ).encode()
+        + payload
+        + f"\r\n--{boundary}--\r\n".encode()
+    )
+    headers = {"Content-Type": f"multipart/form-data; boundary={boundary}"}
+    if cookie:
+        headers["Cookie"] = cookie
+    req = urllib.request.Request(url + "gradio_api/upload", data=body, headers=headers, method="POST")
+    try:
+        with urllib.request.urlopen(req, timeout=30) as resp:
+            return int(resp.status)
+    except urllib.error.HTTPError as err:
+        return int(err.code)
+
+
+def get_status(url: str) -> int:
+    try:
+        with urllib.request.urlopen(url, timeout=30) as resp:
+            return int(resp.status)
+    except urllib.error.HTTPError as err:
+        return int(err.code)
+
+
+# ---- with RAG_API_KEY set --------------------------------------------------------------------------
+def test_without_the_key_the_ui_shows_no_corpus_and_cannot_write(browser: Browser, locked_url: str) -> None:
+    with new_page(browser, locked_url) as pg:
+        password = pg.locator("input[type=password]")
+        password.wait_for()
+        pg.screenshot(path=str(SHOTS / "login.png"))
+        body = pg.locator("body").inner_text()
+        assert "访问密钥" in body and "登录" in body
+        for secret in ("资料库\n", "青岛", "删除这篇", "9117.2"):
+            assert secret not in body, secret
+        assert pg.locator("#rag-corpus, #rag-question, #rag-upload").count() == 0
+        pg.locator("input:not([type=password])").first.fill("编辑甲")
+        password.fill("wrong-key")
+        pg.get_by_role("button", name="登录").click()
+        pg.get_by_text("凭据不正确").wait_for()
+        assert pg.locator("#rag-corpus").count() == 0
+        pg.screenshot(path=str(SHOTS / "login-wrong-key.png"))
+    assert post_upload(locked_url, b"x") == 401  # no write through Gradio's routes either
+    assert get_status(locked_url + "config") == 401  # nor the page's components
+
+
+def test_with_the_key_the_ui_works(browser: Browser, locked_url: str, tmp_path: Path) -> None:
+    with new_page(browser, locked_url) as pg:
+        pg.locator("input:not([type=password])").first.fill("编辑甲")
+        pg.locator("input[type=password]").fill(KEY)
+        pg.get_by_role("button", name="登录").click()
+        pg.locator("#rag-question textarea").wait_for()
+        answer = ask(pg, "青岛市2022年外贸进出口总值是多少？")
+        assert "9117.2亿元" in answer.locator(".rag-answer").inner_text()
+        path = tmp_path / f"登录后上传-{uuid.uuid4().hex[:6]}.md"
+        path.write_text(
+            "# 登录后上传的稿件\n\n本报讯 新建社区公园12座，新增绿地面积46.8万平方米。\n", encoding="utf-8"
+        )
+        upload(pg, path)
+        job = finished_job(pg)
+        assert "新增 1 篇" in job.inner_text()
+        assert "登录后上传的稿件" in pg.locator("#rag-corpus").inner_text()
+        pg.evaluate("() => window.scrollTo(0, 0)")
+        pg.screenshot(path=str(SHOTS / "after-login.png"))
+
+
+# ---- the open UI ------------------------------------------------------------------------------------
 def test_chat_answer_with_source_card_and_follow_up(page: Page) -> None:
     answer = ask(page, "青岛市2022年外贸进出口总值是多少？")
     assert "9117.2亿元" in answer.locator(".rag-answer").inner_text()
@@ -148,29 +271,25 @@ def test_chat_answer_with_source_card_and_follow_up(page: Page) -> None:
     card.locator("summary").click()
     assert card.locator(".rag-card-passage").is_visible()
     page.screenshot(path=str(SHOTS / "chat.png"))
-
     follow = ask(page, "那2023年呢？")
     assert "8760亿元" in follow.locator(".rag-answer").inner_text()
 
 
 def test_chat_not_found_shows_message_and_related(page: Page) -> None:
     answer = ask(page, "上海2022年外贸进出口总值是多少？")
-    notice = answer.locator(".rag-notfound")
-    assert "资料中没有找到" in notice.inner_text()
+    assert "资料中没有找到" in answer.locator(".rag-notfound").inner_text()
     assert answer.locator(".rag-card").count() >= 1
     page.screenshot(path=str(SHOTS / "chat-not-found.png"))
 
 
 def test_example_question_runs_on_click(page: Page) -> None:
-    answers = page.locator("#rag-chat .rag-msg")
     page.locator("#rag-chat-examples").get_by_text("青岛市2022年外贸进出口总值是多少？").click()
-    answers.first.wait_for()
-    assert "9117.2亿元" in answers.first.inner_text()
+    answer = page.locator("#rag-chat .rag-msg").first
+    answer.wait_for()
+    assert "9117.2亿元" in answer.inner_text()
 
 
 def test_factcheck_marks_refuted_figure(page: Page) -> None:
-    if importlib.util.find_spec("rag.check") is None:
-        pytest.skip("rag/check.py (the fact-check module) is not in this checkout yet")
     open_tab(page, "核查")
     page.locator("#rag-claim textarea").fill("2022年青岛外贸进出口总值达到9800亿元")
     page.locator("#rag-check").click()
@@ -186,67 +305,83 @@ def test_factcheck_marks_refuted_figure(page: Page) -> None:
     page.screenshot(path=str(SHOTS / "factcheck.png"))
 
 
-def test_add_article_then_ask_and_remove(page: Page) -> None:
-    status = add_pasted(page, NEW_ARTICLE["title"], NEW_ARTICLE["date"], NEW_ARTICLE["text"])
-    assert "已添加" in status, status
+def test_add_article_ask_then_delete_after_confirmation(page: Page) -> None:
+    job = add_pasted(page, NEW_ARTICLE["title"], NEW_ARTICLE["date"], NEW_ARTICLE["text"])
+    assert "新增 1 篇" in job.inner_text() and NEW_ARTICLE["title"] in job.inner_text()
     assert NEW_ARTICLE["title"] in page.locator("#rag-corpus").inner_text()
     assert "35.68万辆" in page.locator("#rag-reader").inner_text()
-    page.evaluate("() => window.scrollTo(0, 0)")
-    page.screenshot(path=str(SHOTS / "corpus.png"))
-
     open_tab(page, "问答")
     answer = ask(page, NEW_ARTICLE["question"])
     assert NEW_ARTICLE["figure"] in answer.locator(".rag-answer").inner_text()
-    assert NEW_ARTICLE["title"] in answer.locator(".rag-card-title").first.inner_text()
-    page.screenshot(path=str(SHOTS / "chat-new-article.png"))
-
     open_tab(page, "资料库")
     page.locator("#rag-remove").click()
+    question = page.locator("#rag-delete-question")
+    question.get_by_text(f"确定要删除《{NEW_ARTICLE['title']}》吗？").wait_for()
+    page.screenshot(path=str(SHOTS / "delete-confirm.png"))
+    page.locator("#rag-delete-no").click()  # cancel: nothing happens
+    page.get_by_text("已取消删除").wait_for()
+    assert NEW_ARTICLE["title"] in page.locator("#rag-corpus").inner_text()
+    page.locator("#rag-remove").click()
+    page.locator("#rag-delete-yes").click()
     page.get_by_text(f"已删除《{NEW_ARTICLE['title']}》").wait_for()
     assert NEW_ARTICLE["title"] not in page.locator("#rag-corpus").inner_text()
 
 
-def test_upload_file_is_indexed(page: Page, tmp_path: Path) -> None:
-    name = f"upload-{uuid.uuid4().hex[:6]}.md"
+def test_upload_progress_reaches_100_and_reupload_asks_before_replacing(page: Page, tmp_path: Path) -> None:
+    name = f"专题-{uuid.uuid4().hex[:6]}.jsonl"
     path = tmp_path / name
-    path.write_text(
-        "# 西海岸新区冷链物流园一期投用\n\n本报讯 西海岸新区冷链物流园一期项目12月18日正式投用，"
-        "新增冷库库容18.6万吨，可满足每年约120万吨进口冻品的储存需求。\n",
-        encoding="utf-8",
+    rows = [
+        {"id": f"t{i:02d}", "title": f"街道服务站第{i}站启用", "date": "2024-06-01",
+         "text": f"本报讯 第{i}个街道便民服务站今天启用，可办理{20 + i}项事务。" * 12}
+        for i in range(24)
+    ]  # fmt: skip
+    path.write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in rows), encoding="utf-8")
+    page.evaluate(
+        """() => { window.__seen = []; new MutationObserver(() => {
+             for (const b of document.querySelectorAll('#rag-add-status [role=progressbar]'))
+               window.__seen.push(Number(b.getAttribute('aria-valuenow'))); })
+           .observe(document.body, {subtree: true, childList: true, attributes: true}); }"""
     )
-    open_tab(page, "资料库")
-    page.get_by_role("tab", name="上传文件").click()
-    page.locator("#rag-upload input[type=file]").set_input_files(str(path))
-    page.locator(f'#rag-upload [aria-label="{name}"]').wait_for()  # the uploaded file is listed
-    page.locator("#rag-upload-add").click()
-    status = page.locator("#rag-add-status .rag-status")
-    status.wait_for()
-    assert "已从" in status.inner_text() and "冷链物流园" in status.inner_text(), status.inner_text()
-    assert "冷链物流园" in page.locator("#rag-corpus").inner_text()
+    upload(page, path)
+    job = finished_job(page)
+    assert job.locator('[role=progressbar][aria-valuenow="100"]').count() == 1
+    assert "新增 24 篇，替换 0 篇，删除 0 篇" in job.inner_text()
+    seen = page.evaluate("() => window.__seen")
+    assert seen[-1] == 100 and seen == sorted(seen), seen  # the bar only moves forward
+    page.screenshot(path=str(SHOTS / "upload-done.png"))
+
+    rows[0]["text"] = "本报讯 第0个街道便民服务站今天启用，可办理25项事务。"
+    path.write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in rows[:3]), encoding="utf-8")
+    page.locator(
+        "#rag-upload button[aria-label='Clear'], #rag-upload button[aria-label='清除']"
+    ).first.click()
+    upload(page, path)
+    box = page.locator("#rag-replace-question")
+    box.get_by_text(f"资料库中已有来自 {name} 的 24 篇文章").wait_for()
+    page.screenshot(path=str(SHOTS / "replace-confirm.png"))
+    assert "街道服务站第23站启用" in page.locator("#rag-corpus").inner_text()  # nothing replaced yet
+    page.locator("#rag-replace-yes").click()
+    page.wait_for_function(
+        "() => { const j = document.querySelector('#rag-add-status .rag-job[data-state=done]');"
+        " return j && j.innerText.includes('删除 21 篇'); }"
+    )
+    text = page.locator("#rag-add-status").inner_text()
+    assert "新增 0 篇，替换 3 篇，删除 21 篇" in text
+    assert "替换：《街道服务站第0站启用》" in text and "《街道服务站第23站启用》" in text
+    page.screenshot(path=str(SHOTS / "replace-done.png"))
+
+
+def test_inferred_date_is_marked_in_the_corpus(page: Page) -> None:
+    add_pasted(page, UNDATED_ARTICLE["title"], "", UNDATED_ARTICLE["text"])
+    assert "（约2017年，据正文推断）" in page.locator("#rag-reader").inner_text()
+    row = page.locator("#rag-corpus tr", has_text=UNDATED_ARTICLE["title"])
+    assert "（约2017年，据正文推断）" in row.inner_text()
+    row.scroll_into_view_if_needed()
+    page.screenshot(path=str(SHOTS / "corpus-inferred-date.png"))
 
 
 def test_upload_over_the_limit_is_refused(server_url: str) -> None:
-    from ui.app import MAX_UPLOAD_BYTES
-
-    boundary = "----ragtest"
-    payload = b"a" * (MAX_UPLOAD_BYTES + 1024)
-    body = (
-        (
-            f'--{boundary}\r\nContent-Disposition: form-data; name="files"; filename="big.txt"\r\n'
-            "Content-Type: text/plain\r\n\r\n"
-        ).encode()
-        + payload
-        + f"\r\n--{boundary}--\r\n".encode()
-    )
-    req = urllib.request.Request(
-        server_url + "gradio_api/upload",
-        data=body,
-        headers={"Content-Type": f"multipart/form-data; boundary={boundary}"},
-        method="POST",
-    )
-    with pytest.raises(urllib.error.HTTPError) as err:
-        urllib.request.urlopen(req, timeout=30)
-    assert err.value.code == 413
+    assert post_upload(server_url, b"a" * (UPLOAD_LIMIT + 1024)) == 413
 
 
 def test_hostile_article_and_question_render_as_text(page: Page) -> None:
@@ -262,10 +397,8 @@ def test_hostile_article_and_question_render_as_text(page: Page) -> None:
 
     page.on("request", on_request)
     page.on("dialog", on_dialog)
-    status = add_pasted(page, HOSTILE_ARTICLE["title"], HOSTILE_ARTICLE["date"], HOSTILE_ARTICLE["text"])
-    assert "已添加" in status, status
-    corpus = page.locator("#rag-corpus")
-    assert "<b>年度</b>" in corpus.inner_text()
+    add_pasted(page, HOSTILE_ARTICLE["title"], HOSTILE_ARTICLE["date"], HOSTILE_ARTICLE["text"])
+    assert "<b>年度</b>" in page.locator("#rag-corpus").inner_text()
     reader = page.locator("#rag-reader")
     assert "<script>window.__xss=1</script>" in reader.inner_text()
     assert '<img src=x onerror="window.__xss=2">' in reader.inner_text()
@@ -293,12 +426,8 @@ def test_hostile_article_and_question_render_as_text(page: Page) -> None:
 def test_read_article_from_corpus(page: Page) -> None:
     open_tab(page, "资料库")
     page.locator("#rag-corpus .rag-corpus-summary").wait_for()
-    box = page.locator("#rag-pick input")
-    box.click()
-    box.fill("莱西发出")
-    page.get_by_role("option", name=re.compile("莱西发出攻坚克难动员令")).first.click()
+    pick_article(page, "莱西发出")
     reader = page.locator("#rag-reader .rag-article")
-    reader.wait_for()
     assert "莱西发出攻坚克难动员令" in reader.locator("h3").inner_text()
     assert "顶格协调" in reader.inner_text()
 

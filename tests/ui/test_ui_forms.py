@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from rag.settings import Limits, Settings
-from ui.forms import FormError, draft_text, pasted_article_record, question_text, read_upload
+from ui.forms import FormError, draft_text, pasted_article_record, question_text, read_upload, size_text
 
 LIMITS = Limits(text_chars=20, draft_chars=40, article_chars=60, upload_bytes=100)
 
@@ -55,3 +55,12 @@ def test_read_upload_checks_type_and_size_and_keeps_the_bytes(tmp_path: Path) ->
         read_upload(big, LIMITS)
     with pytest.raises(FormError, match="请先选择"):
         read_upload(None, LIMITS)
+
+
+def test_size_text_reads_like_a_person_writes_it() -> None:
+    assert [size_text(n) for n in (5 * 1024 * 1024, 1536 * 1024, 256 * 1024, 10)] == [
+        "5 MB",
+        "1.5 MB",
+        "256 KB",
+        "1 KB",
+    ]
