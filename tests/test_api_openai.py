@@ -16,7 +16,7 @@ import httpx
 import pytest
 from serving import serve
 
-from rag.api import create_app
+from rag.http import create_app
 from rag.service import RagService
 from rag.settings import Settings
 

@@ -14,12 +14,13 @@ from contextlib import AsyncExitStack, asynccontextmanager
 
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
+from starlette.routing import Route
 
 from ..service import RagService
 from ..settings import Settings
 from . import docs, errors, mcp
 from .deps import ApiState
-from .guard import Guard, GuardMiddleware
+from .guard import MCP_PATH, Guard, GuardMiddleware
 from .routes import documents, health, jobs, openai, query
 
 
@@ -28,13 +29,13 @@ def create_app(settings: Settings | None = None, service: RagService | None = No
     settings = settings or Settings()
     svc = service or RagService(settings.index_dir, settings.encoder, max_queued=settings.limits().queued_jobs)
     guard = Guard(settings)
-    mcp_server = mcp.build_server(svc) if settings.mcp else None
+    endpoint = mcp.McpEndpoint(mcp.build_server(svc), settings) if settings.mcp else None
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         async with AsyncExitStack() as stack:
-            if mcp_server is not None:
-                await stack.enter_async_context(mcp.running(mcp_server))
+            if endpoint is not None:
+                await stack.enter_async_context(endpoint.running())
             yield
 
     app = FastAPI(
@@ -53,8 +54,8 @@ def create_app(settings: Settings | None = None, service: RagService | None = No
     app.state.guard = guard
     for module in (health, query, documents, jobs, openai):
         app.include_router(module.router)
-    if mcp_server is not None:
-        app.router.routes.extend(mcp.http_app(mcp_server, settings).routes)
+    if endpoint is not None:
+        app.router.routes.append(Route(MCP_PATH, endpoint, methods=["GET", "POST", "DELETE"]))
     docs.install(app)
     errors.install(app)  # last: its catch-all answers /v1 paths no route above serves
     app.add_middleware(GuardMiddleware, guard=guard)

@@ -12,10 +12,12 @@ from contextlib import asynccontextmanager
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
+from starlette.types import Receive, Scope, Send
 
 from ..present import date_label
 from ..service import RagService
 from ..settings import DEFAULT_LIMITS, LOOPBACK_HOSTS, Settings
+from .guard import MCP_PATH
 
 Text = Annotated[str, Field(min_length=1, max_length=DEFAULT_LIMITS.text_chars)]
 Draft = Annotated[str, Field(min_length=1, max_length=DEFAULT_LIMITS.draft_chars)]
@@ -128,26 +130,37 @@ def build_server(service: RagService) -> Any:
     return server
 
 
-def http_app(server: Any, settings: Settings) -> Any:
-    """The streamable-HTTP app of `server`, serving POST /mcp (stateless, JSON responses).
+class McpEndpoint:
+    """The ASGI endpoint at /mcp: streamable HTTP (stateless, JSON responses) of one MCPServer.
 
-    Served on a loopback address without a key, it refuses other Host/Origin headers (DNS
-    rebinding); with a key, the key guards it like /v1."""
-    from mcp.server.transport_security import TransportSecuritySettings
+    Each run of the app's lifespan gets a fresh session manager (the SDK's runs only once), so the
+    same app can start and stop more than once (tests, schemathesis). Served on a loopback address
+    without a key, it refuses other Host/Origin headers (DNS rebinding); with a key, the key guards
+    it like /v1."""
 
-    local = settings.host in LOOPBACK_HOSTS and not settings.api_key
-    security = TransportSecuritySettings(
-        enable_dns_rebinding_protection=local,
-        allowed_hosts=["127.0.0.1:*", "localhost:*", "[::1]:*", "testserver"],
-        allowed_origins=["http://127.0.0.1:*", "http://localhost:*", "http://[::1]:*"],
-    )
-    return server.streamable_http_app(
-        streamable_http_path="/mcp", stateless_http=True, json_response=True, transport_security=security
-    )
+    def __init__(self, server: Any, settings: Settings) -> None:
+        self.server = server
+        self.settings = settings
 
+    def _fresh_manager(self) -> Any:
+        from mcp.server.transport_security import TransportSecuritySettings
 
-@asynccontextmanager
-async def running(server: Any) -> AsyncIterator[None]:
-    """The session manager's task group, for the app's lifespan."""
-    async with server.session_manager.run():
-        yield
+        local = self.settings.host in LOOPBACK_HOSTS and not self.settings.api_key
+        security = TransportSecuritySettings(
+            enable_dns_rebinding_protection=local,
+            allowed_hosts=["127.0.0.1:*", "localhost:*", "[::1]:*", "testserver"],
+            allowed_origins=["http://127.0.0.1:*", "http://localhost:*", "http://[::1]:*"],
+        )
+        self.server.streamable_http_app(
+            streamable_http_path=MCP_PATH, stateless_http=True, json_response=True, transport_security=security
+        )
+        return self.server.session_manager
+
+    @asynccontextmanager
+    async def running(self) -> AsyncIterator[None]:
+        """The session manager's task group, for the app's lifespan."""
+        async with self._fresh_manager().run():
+            yield
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        await self.server.session_manager.asgi_app(scope, receive, send)
