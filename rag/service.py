@@ -256,7 +256,7 @@ class RagService:
         files = list(labelled_files(paths))
         articles = load_paths(paths)
         labels = {label for _, label in files}
-        digests = {label: file_digest(path) for path, label in files}
+        digests = file_digests(files)
 
         def work(report: Progress) -> WriteResult:
             known = {} if rebuild else self._articles_on_disk()
@@ -272,13 +272,14 @@ class RagService:
         added any other way (API, UI, other folders) stay. Also re-indexes everything when the
         index was built with other chunk, tokenizer or BM25 settings, without dropping an article."""
         files = list(labelled_files([folder]))
-        digests = {label: file_digest(path) for path, label in files}
+        digests = file_digests(files)
+        labels = [label for _, label in files]
         if not is_stale(self.index_dir, digests, self.encoder.name):
             return SyncReport([], [], None, None)
         reports: list[SyncReport] = []
 
         def work(progress: Progress) -> WriteResult:
-            report, result = self._sync(folder, digests, progress)
+            report, result = self._sync(folder, labels, digests, progress)
             reports.append(report)
             return result
 
@@ -286,7 +287,9 @@ class RagService:
         return replace(reports[0], write=result if reports[0].write is not None else None)
 
     # ---- internals of writing ------------------------------------------------------------------
-    def _sync(self, folder: Path, digests: dict[str, str], progress: Progress) -> tuple[SyncReport, WriteResult]:
+    def _sync(
+        self, folder: Path, labels: list[str], digests: dict[str, str], progress: Progress
+    ) -> tuple[SyncReport, WriteResult]:
         prefix = f"{folder.resolve().name}/"
         known: dict[str, Article] = {}
         rebuild = False
@@ -302,7 +305,7 @@ class RagService:
             # another encoder, tokenizer, chunking or BM25: every article is indexed again, none dropped
             rebuild = is_stale(self.index_dir, dict(index.manifest.get("files", {})), self.encoder.name)
         wanted = load_paths([folder])
-        stems = {Path(label).stem: label for label in digests}
+        stems = {Path(label).stem: label for label in labels}
         have: dict[str, list[Article]] = {}
         for a in known.values():
             label = a.file if a.file.startswith(prefix) else _legacy_file(a, stems)
@@ -312,11 +315,11 @@ class RagService:
         for a in wanted:
             want.setdefault(a.file, []).append(a)
         changed = sorted(
-            label for label in digests if _rows(want.get(label, [])) != _rows(have.get(label, []))
+            label for label in labels if _rows(want.get(label, [])) != _rows(have.get(label, []))
             or any(not a.file for a in have.get(label, []))
         )
-        gone = sorted(label for label in have if label not in digests)
-        drop = [a.id for label in (*changed, *gone) for a in have[label]]
+        gone = sorted(label for label in have if label not in labels)
+        drop = [a.id for label in (*changed, *gone) for a in have.get(label, [])]
         add = [a for label in changed for a in want.get(label, [])]
         others = len(known) - sum(len(v) for v in have.values())
         plan = plan_write(add, drop, known)
@@ -391,6 +394,11 @@ class RagService:
             embedded=report.embedded,
             seconds=round(report.seconds, 3),
         )
+
+
+def file_digests(files: Sequence[tuple[Path, str]]) -> dict[str, str]:
+    """The digests the index manifest records to tell when files changed (keyed by file name)."""
+    return {path.name: file_digest(path) for path, _ in files}
 
 
 def upload_name(filename: str) -> str:
