@@ -241,6 +241,17 @@ class UiHandlers:
                 continue
         return titles
 
+    def _briefs(self, ids: Sequence[str]) -> list[dict[str, str]]:
+        """id, title and file of each id (title and file empty for one no longer there)."""
+        briefs = []
+        for i in ids:
+            try:
+                art = self.service.article(i)
+                briefs.append({"id": i, "title": art.title, "file": art.file})
+            except RagError:
+                briefs.append({"id": i, "title": "", "file": ""})
+        return briefs
+
     def _file_titles(self, name: str) -> dict[str, str]:
         """id → title of the articles an earlier upload of `name` gave (before they are replaced)."""
         try:
@@ -259,8 +270,8 @@ class UiHandlers:
         try:
             job = submit(replace)
         except ConflictError as exc:
-            titles = self._titles(exc.existing)
-            existing = [{"id": i, "title": titles.get(i, "")} for i in exc.existing]
+            existing = self._briefs(exc.existing)
+            titles = {a["id"]: a["title"] for a in existing}
             return WriteStart("", confirm=confirm_replace_html(exc.filename or name, existing), titles=titles)
         except RagError as exc:
             return WriteStart(status_html(f"添加失败：{explain(exc)}", ok=False))

@@ -81,9 +81,15 @@ def test_failed_job_says_nothing_was_written() -> None:
 
 def test_confirmations_name_what_would_be_lost() -> None:
     assert "确定要删除《标题》吗？" in visible(confirm_delete_html("标题"))
-    out = confirm_replace_html("报告.md", [{"id": "a1", "title": f"旧{XSS}"}, {"id": "a2", "title": ""}])
+    same = [
+        {"id": "a1", "title": f"旧{XSS}", "file": "报告.md"},
+        {"id": "a2", "title": "", "file": "报告.md"},
+    ]
+    out = confirm_replace_html("报告.md", same)
     assert_inert(out)
     text = visible(out)
     assert (
         "资料库中已有来自 报告.md 的 2 篇文章" in text and f"《旧{XSS}》 a1" in text and "确认替换吗" in text
     )
+    other = visible(confirm_replace_html("新.jsonl", [{"id": "t1", "title": "甲", "file": "旧.jsonl"}]))
+    assert "资料库中已有 1 篇 id 相同的文章" in other and "《甲》 t1（旧.jsonl）" in other

@@ -45,6 +45,7 @@ CHROMIUM_ARGS = [
     "--no-first-run",
 ]
 WAIT_MS = 60_000
+JOB_WAIT_MS = 240_000  # a write embeds its passages: minutes on a loaded 2-core machine
 KEY = "newsroom-key-7f3a"
 UPLOAD_LIMIT = 256 * 1024
 
@@ -168,7 +169,7 @@ def add_pasted(page: Page, title: str, date: str, text: str) -> Locator:
 
 def finished_job(page: Page) -> Locator:
     job = page.locator('#rag-add-status .rag-job[data-state="done"]')
-    job.wait_for()
+    job.wait_for(timeout=JOB_WAIT_MS)
     return job
 
 
@@ -332,7 +333,7 @@ def test_upload_progress_reaches_100_and_reupload_asks_before_replacing(page: Pa
     path = tmp_path / name
     rows = [
         {"id": f"t{i:02d}", "title": f"街道服务站第{i}站启用", "date": "2024-06-01",
-         "text": f"本报讯 第{i}个街道便民服务站今天启用，可办理{20 + i}项事务。" * 12}
+         "text": f"本报讯 第{i}个街道便民服务站今天启用，可办理{20 + i}项事务。" * 3}
         for i in range(24)
     ]  # fmt: skip
     path.write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in rows), encoding="utf-8")
@@ -363,7 +364,8 @@ def test_upload_progress_reaches_100_and_reupload_asks_before_replacing(page: Pa
     page.locator("#rag-replace-yes").click()
     page.wait_for_function(
         "() => { const j = document.querySelector('#rag-add-status .rag-job[data-state=done]');"
-        " return j && j.innerText.includes('删除 21 篇'); }"
+        " return j && j.innerText.includes('删除 21 篇'); }",
+        timeout=JOB_WAIT_MS,
     )
     text = page.locator("#rag-add-status").inner_text()
     assert "新增 0 篇，替换 3 篇，删除 21 篇" in text

@@ -135,12 +135,24 @@ def confirm_delete_html(title: str) -> str:
 
 
 def confirm_replace_html(name: str, existing: Sequence[Mapping[str, Any]]) -> str:
-    """The question before a re-upload replaces the articles an earlier upload of `name` gave."""
+    """The question before a write replaces articles: those an earlier upload of the file `name`
+    gave, or (for records) those that already have the same ids."""
+    same_file = all(a.get("file") == name for a in existing)
+    lead = (
+        f"资料库中已有来自 {name} 的 {len(existing)} 篇文章："
+        if same_file
+        else f"资料库中已有 {len(existing)} 篇 id 相同的文章："
+    )
     items = "".join(
-        "<li>" + esc(f"《{a.get('title') or UNTITLED}》 {a.get('id')}") + "</li>" for a in existing
+        "<li>"
+        + esc(
+            f"《{a.get('title') or UNTITLED}》 {a.get('id')}"
+            + ("" if same_file else f"（{a.get('file') or '无文件名'}）")
+        )
+        + "</li>"
+        for a in existing
     )
     return (
-        f'<div class="rag-confirm">{esc(f"资料库中已有来自 {name} 的 {len(existing)} 篇文章：")}'
-        f'<ul class="rag-confirm-list">{items}</ul>'
-        f"<div>{esc('确认替换吗？替换后，这些文章由新文件的内容取代；新文件中没有的文章会被删除。')}</div></div>"
+        f'<div class="rag-confirm">{esc(lead)}<ul class="rag-confirm-list">{items}</ul>'
+        f"<div>{esc('确认替换吗？替换后，这些文章由新内容取代；同一文件原有、新文件中没有的文章会被删除。')}</div></div>"
     )
