@@ -93,3 +93,11 @@ def test_confirmations_name_what_would_be_lost() -> None:
     )
     other = visible(confirm_replace_html("新.jsonl", [{"id": "t1", "title": "甲", "file": "旧.jsonl"}]))
     assert "资料库中已有 1 篇 id 相同的文章" in other and "《甲》 t1（旧.jsonl）" in other
+    many = visible(
+        confirm_replace_html(
+            "多.md", [{"id": f"m{i}", "title": f"第{i}篇", "file": "多.md"} for i in range(13)]
+        )
+    )
+    assert (
+        "的 13 篇文章" in many and "《第9篇》" in many and "《第10篇》" not in many and "……另有 3 篇" in many
+    )

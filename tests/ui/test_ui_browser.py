@@ -348,7 +348,8 @@ def test_upload_progress_reaches_100_and_reupload_asks_before_replacing(page: Pa
     assert job.locator('[role=progressbar][aria-valuenow="100"]').count() == 1
     assert "新增 24 篇，替换 0 篇，删除 0 篇" in job.inner_text()
     seen = page.evaluate("() => window.__seen")
-    assert seen[-1] == 100 and seen == sorted(seen), seen  # the bar only moves forward
+    assert seen[0] < 100 and seen[-1] == 100 and seen == sorted(seen), seen  # queued → done, only forward
+    job.scroll_into_view_if_needed()
     page.screenshot(path=str(SHOTS / "upload-done.png"))
 
     rows[0]["text"] = "本报讯 第0个街道便民服务站今天启用，可办理25项事务。"
@@ -359,6 +360,7 @@ def test_upload_progress_reaches_100_and_reupload_asks_before_replacing(page: Pa
     upload(page, path)
     box = page.locator("#rag-replace-question")
     box.get_by_text(f"资料库中已有来自 {name} 的 24 篇文章").wait_for()
+    page.locator("#rag-replace-yes").scroll_into_view_if_needed()
     page.screenshot(path=str(SHOTS / "replace-confirm.png"))
     assert "街道服务站第23站启用" in page.locator("#rag-corpus").inner_text()  # nothing replaced yet
     page.locator("#rag-replace-yes").click()
@@ -370,6 +372,7 @@ def test_upload_progress_reaches_100_and_reupload_asks_before_replacing(page: Pa
     text = page.locator("#rag-add-status").inner_text()
     assert "新增 0 篇，替换 3 篇，删除 21 篇" in text
     assert "替换：《街道服务站第0站启用》" in text and "《街道服务站第23站启用》" in text
+    page.locator("#rag-add-status").scroll_into_view_if_needed()
     page.screenshot(path=str(SHOTS / "replace-done.png"))
 
 

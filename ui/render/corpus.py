@@ -12,6 +12,7 @@ from typing import Any
 from .markup import date_html, date_text, esc
 
 UNTITLED = "（无标题）"
+MAX_LISTED = 10  # articles named in a confirmation; the rest are counted
 STATE_WORDS = {"queued": "排队等待写入…", "running": "正在切分并编码段落…", "done": "完成", "failed": "失败"}
 
 
@@ -150,8 +151,10 @@ def confirm_replace_html(name: str, existing: Sequence[Mapping[str, Any]]) -> st
             + ("" if same_file else f"（{a.get('file') or '无文件名'}）")
         )
         + "</li>"
-        for a in existing
+        for a in existing[:MAX_LISTED]
     )
+    if len(existing) > MAX_LISTED:
+        items += f"<li>{esc(f'……另有 {len(existing) - MAX_LISTED} 篇')}</li>"
     return (
         f'<div class="rag-confirm">{esc(lead)}<ul class="rag-confirm-list">{items}</ul>'
         f"<div>{esc('确认替换吗？替换后，这些文章由新内容取代；同一文件原有、新文件中没有的文章会被删除。')}</div></div>"
