@@ -244,3 +244,42 @@ def test_if_stale_builds_a_missing_index_and_refuses_a_missing_folder(
     assert len(load_index(idx).articles) == 24
     code, _, err = run(capsys, "ingest", "--if-stale", "--index", str(idx), str(tmp_path / "no-seeds"))
     assert code == 2 and "no-seeds is not a folder" in err
+
+
+def _serve_until_ready(index: Path, *extra: str, key: str = "") -> tuple[list[str], str]:
+    """Run `rag serve` until it says it is ready; its stdout lines and stderr."""
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "RAG_API_KEY": key, "HF_HUB_OFFLINE": "1"}
+    cmd = [sys.executable, "-m", "rag.cli", "serve", "--index", str(index), "--port", str(port), "--no-ui", *extra]
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+    lines: list[str] = []
+    try:
+        assert proc.stdout is not None
+        for line in proc.stdout:
+            lines.append(line.rstrip("\n"))
+            if line.startswith(("ready:", "not ready:")):
+                break
+    finally:
+        proc.terminate()
+        _, err = proc.communicate(timeout=30)
+    return [line.replace(str(port), "PORT") for line in lines], err
+
+
+@pytest.mark.slow
+def test_serve_says_where_it_listens_and_when_it_is_ready(seed_index_dir: Path) -> None:
+    lines, err = _serve_until_ready(seed_index_dir)
+    assert lines[0] == "no RAG_API_KEY: serving on 127.0.0.1 only (this machine); set RAG_API_KEY to serve others"
+    assert lines[1] == "serving http://127.0.0.1:PORT (API /v1, docs /docs, MCP /mcp); loading the index…"
+    assert lines[2].startswith("ready: http://127.0.0.1:PORT — index generation ") and "24 articles" in lines[2]
+    assert "warning" not in err
+
+    lines, err = _serve_until_ready(seed_index_dir, "--host", "0.0.0.0")
+    assert "warning: serving on 0.0.0.0 without RAG_API_KEY" in err and "set RAG_API_KEY" in err
+    assert lines[0].startswith("serving http://0.0.0.0:PORT") and lines[-1].startswith("ready:")
+
+    lines, err = _serve_until_ready(seed_index_dir, "--host", "0.0.0.0", key="k3y")
+    assert "warning" not in err and lines[0].startswith("serving http://0.0.0.0:PORT")
