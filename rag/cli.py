@@ -207,12 +207,12 @@ def cmd_serve(args: argparse.Namespace) -> int:
 def _mount_ui(app: Any) -> bool:
     """Mount the UI (package `ui`) at / with the app's service and guard; False when not installed."""
     try:
-        import ui
+        from ui.mount import mount
     except ModuleNotFoundError as exc:
-        if exc.name == "ui":
+        if exc.name in ("ui", "ui.mount"):
             return False
         raise
-    ui.mount(app, app.state.service, app.state.guard)
+    mount(app, app.state.service, app.state.guard)
     return True
 
 
