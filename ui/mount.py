@@ -26,7 +26,7 @@ from .theme import stylesheet, ui_theme
 MOUNT_PATH = "/"
 LOGIN_PATHS = ("/login", "/login/")
 AUTH_MESSAGE = (
-    "<p>本资料库需要访问密钥。「用户名」填写您的姓名（仅用于显示），"
+    "<p>本资料库需要访问密钥。「用户名」填写您的姓名（必填，仅用于显示），"
     "「密码」填写管理员提供的访问密钥（RAG_API_KEY）。</p>"
 )
 

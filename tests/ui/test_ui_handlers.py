@@ -75,6 +75,12 @@ def test_ask_answers_with_a_card_and_keeps_the_history(handlers: UiHandlers) -> 
     assert handlers.ask("   ", []) is None
 
 
+@pytest.mark.parametrize("mode", ["hybrid", "dense", "bm25"])
+def test_ask_answers_in_every_retrieval_mode(handlers: UiHandlers, mode: str) -> None:
+    turn = handlers.ask("青岛市2022年外贸进出口总值是多少？", [], mode=mode, top_k=5)
+    assert turn is not None and "<mark>9117.2亿元</mark>" in turn.reply
+
+
 def test_ask_refuses_an_over_long_question_in_chinese(handlers: UiHandlers) -> None:
     turn = handlers.ask("问" * (handlers.limits.text_chars + 1), ["之前的问题"])
     assert turn is not None and "问题超过" in visible(turn.reply) and turn.history == ["之前的问题"]
