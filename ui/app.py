@@ -42,7 +42,11 @@ EXAMPLE_CLAIMS = [
     "2023年青岛港货物吞吐量突破8亿吨。",
 ]
 PRIVATE: dict[str, Any] = {"api_visibility": "private"}
-HIDDEN = gr.update(visible=False)
+
+
+def hidden() -> Any:
+    """An update that hides a component (a fresh dict each time: Gradio may change the one it gets)."""
+    return gr.update(visible=False)
 
 
 def client_of(request: gr.Request | None) -> str:
@@ -76,7 +80,7 @@ def build_ui(handlers: UiHandlers) -> gr.Blocks:
     def run_check(text: str) -> tuple[str, Any]:
         result = handlers.check(text)
         if not result.rows:
-            return result.html, HIDDEN
+            return result.html, hidden()
         files = [str(p) for p in write_exports(result.rows, export_base)]
         return result.html, gr.update(value=files, visible=True)
 
@@ -92,14 +96,14 @@ def build_ui(handlers: UiHandlers) -> gr.Blocks:
         if start.confirm:
             yield "", gr.update(visible=True), start.confirm, kind, *skip
             return
-        yield start.message, HIDDEN, "", "", *skip
+        yield start.message, hidden(), "", "", *skip
         if start.job_id is None:
             return
         for view in handlers.follow(start.job_id, start.titles):
             if view.finished:
-                yield view.html, HIDDEN, "", "", *refresh(view.first_id)
+                yield view.html, hidden(), "", "", *refresh(view.first_id)
             else:
-                yield view.html, HIDDEN, "", "", *skip
+                yield view.html, hidden(), "", "", *skip
 
     def add_pasted(title: str, date: str, text: str, request: gr.Request) -> Iterator[tuple[Any, ...]]:
         yield from track(handlers.paste(title, date, text, client_of(request)), "paste")
@@ -119,20 +123,20 @@ def build_ui(handlers: UiHandlers) -> gr.Blocks:
             yield from track(WriteStart(status_html("没有待确认的替换。", ok=False)), "")
 
     def cancel_replace() -> tuple[Any, ...]:
-        return status_html("已取消，没有写入任何内容。"), HIDDEN, "", ""
+        return status_html("已取消，没有写入任何内容。"), hidden(), "", ""
 
     def ask_delete(article_id: str | None) -> tuple[Any, ...]:
         confirm = handlers.ask_delete(article_id)
         if confirm.pending is None:
-            return confirm.message, HIDDEN, "", None
+            return confirm.message, hidden(), "", None
         return "", gr.update(visible=True), confirm.message, confirm.pending
 
     def confirm_delete(pending: str | None, request: gr.Request) -> tuple[Any, ...]:
         message = handlers.delete(pending, client_of(request))
-        return message, HIDDEN, "", None, *refresh(None)
+        return message, hidden(), "", None, *refresh(None)
 
     def cancel_delete() -> tuple[Any, ...]:
-        return status_html("已取消删除。"), HIDDEN, "", None
+        return status_html("已取消删除。"), hidden(), "", None
 
     # -- layout --
     with gr.Blocks(title=TITLE, analytics_enabled=False) as demo:
