@@ -74,7 +74,9 @@ def test_readyz_is_503_without_an_index(tmp_path: Path) -> None:
     with TestClient(create_app(make_settings(empty), RagService(empty))) as c:
         app_state = c.app.state.rag  # type: ignore[attr-defined]
         assert app_state.loaded.wait(30)
-        assert_error(c.get("/readyz"), 503, "not_ready")
+        not_ready = c.get("/readyz")
+        assert_error(not_ready, 503, "not_ready")
+        assert int(not_ready.headers["retry-after"]) >= 1
         health = c.get("/healthz")
         assert health.status_code == 200 and health.json()["ready"] is False
         assert_error(c.post("/v1/search", json={"query": "青岛"}), 503, "index_missing")

@@ -74,3 +74,24 @@ def test_more_than_a_few_json_articles_are_a_job(writable_index_dir: Path) -> No
         assert c.get("/v1/jobs/job-0-unknown").status_code == 404
         small = c.post("/v1/documents", json={"articles": articles[:2]})
         assert small.status_code == 409 and small.json()["error"]["existing"] == ["json-000", "json-001"]
+
+
+def test_a_full_queue_is_a_503_with_retry_after(writable_index_dir: Path) -> None:
+    import threading
+
+    from rag.jobs import WriteResult
+
+    svc = RagService(writable_index_dir, max_queued=1)
+    svc.load()
+    gate = threading.Event()
+    holder = svc.jobs.submit(lambda _: (gate.wait(60), WriteResult([], [], [], 0))[1])  # holds the worker
+    with TestClient(create_app(make_settings(writable_index_dir), svc)) as c:
+        while svc.job(holder.id).state == "queued":
+            time.sleep(0.01)
+        queued = c.post("/v1/documents", files={"file": ("one.jsonl", feed(1, "q1"))})
+        assert queued.status_code == 202
+        full = c.post("/v1/documents", files={"file": ("two.jsonl", feed(1, "q2"))})
+        assert full.status_code == 503 and full.json()["error"]["code"] == "queue_full"
+        assert int(full.headers["retry-after"]) >= 1
+        gate.set()
+        assert svc.wait(queued.json()["job"]["id"], 120).state == "done"
