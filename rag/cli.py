@@ -123,14 +123,15 @@ def _filters(args: argparse.Namespace) -> Any:
 
 
 def cmd_search(args: argparse.Namespace) -> int:
-    hits, gen = _service(args).search(args.query, args.top_k, args.mode, _filters(args))
+    svc = _service(args)
+    hits, gen = svc.search(args.query, args.top_k, args.mode, _filters(args))
     if args.json:
         print(json.dumps({"generation": gen, "hits": [h.to_dict() for h in hits]}, ensure_ascii=False, indent=2))
         return 0
     if not hits:
         print("没有找到相关段落。")
     for i, h in enumerate(hits, 1):
-        print(f"[{i}] {h.score:.4f}  {h.chunk.title}（{h.chunk.date}，{h.chunk.source}）")
+        print(f"[{i}] {h.score:.4f}  {h.chunk.title}（{svc.date_shown(h.chunk.article_id, h.chunk.date)}，{h.chunk.source}）")
         print(f"    {h.chunk.text[:160].replace(chr(10), ' ')}")
     return 0
 
@@ -149,7 +150,7 @@ def cmd_ask(args: argparse.Namespace) -> int:
         else:
             print(answer.answer)
             for c in answer.citations:
-                print(f"  [{c.n}] 《{c.title}》（{c.date}，{c.source}）：{c.quote}")
+                print(f"  [{c.n}] 《{c.title}》（{svc.date_shown(c.article_id, c.date)}，{c.source}）：{c.quote}")
     return 0
 
 

@@ -31,6 +31,7 @@ from .errors import (
 )
 from .ingest import SUPPORTED_SUFFIXES, decode_text, labelled_files, load_paths, parse_document
 from .jobs import JobQueue, JobStatus, Progress, WriteResult
+from .present import date_label
 from .retrieve import Filters, Retriever
 from .store import Index, IndexWriter, current_generation, file_digest, is_stale, load_index
 from .textzh import strip_controls
@@ -188,6 +189,12 @@ class RagService:
         if art is None:
             raise NotFoundError(f"no article with id '{article_id}'; the document list shows the ids")
         return art
+
+    def date_shown(self, article_id: str, date: str = "") -> str:
+        """The date of an article as a reader sees it, marked when it was inferred from the text
+        (约2017年，据正文推断); `date` is used when the article is no longer in the index."""
+        art = self.snapshot().index.articles.get(article_id)
+        return date_label(art.date, art.date_inferred) if art is not None else date_label(date)
 
     def file_articles(self, filename: str) -> list[str]:
         """Ids of the articles ingested from exactly this file name (name and extension)."""

@@ -65,7 +65,7 @@ def test_search_modes_filters_and_plain_output(seed_index_dir: Path, capsys: pyt
 
     code, out, _ = run(capsys, "search", "--index", idx, "--mode", "dense", "--top-k", "2", QUERY)
     lines = out.splitlines()
-    assert code == 0 and lines[0].startswith("[1] ") and "青岛外贸进出口总值何以创新高（2023-01，000_4ec5dd5d5caa780e）" in lines[0]
+    assert code == 0 and lines[0].startswith("[1] ") and "青岛外贸进出口总值何以创新高（2023年1月，000_4ec5dd5d5caa780e）" in lines[0]
     assert "9117.2亿元" in lines[1] and lines[2].startswith("[2] ")
 
     code, out, _ = run(capsys, "search", "--index", idx, "的了吗")
@@ -91,6 +91,8 @@ def test_ingest_and_remove(writable_index_dir: Path, note: Path, capsys: pytest.
 
     code, out, _ = run(capsys, "search", "--index", idx, "--json", "测试港口集装箱吞吐量")
     assert json.loads(out)["hits"][0]["article_id"] == new.id
+    code, out, _ = run(capsys, "search", "--index", idx, "--top-k", "1", "测试港口集装箱吞吐量")
+    assert "测试港口年报（约2024年，据正文推断，note）" in out.splitlines()[0]  # the date came from the text
 
     code, out, _ = run(capsys, "remove", "--index", idx, new.id)
     assert code == 0 and out.strip() == f"removed {new.id}; generation {g0 + 3}: 24 articles"

@@ -32,6 +32,7 @@ def settings(index_dir: Path, **overrides: Any) -> Settings:
 def assert_cited(citation: dict[str, Any]) -> None:
     assert {"title", "date", "quote", "start", "end", "article_id", "source"} <= set(citation)
     assert citation["title"] and citation["quote"] and 0 <= citation["start"] < citation["end"]
+    assert citation["date_label"].startswith(citation["date"][:4])  # 2023-01 → 2023年1月
 
 
 async def exercise(target: Any) -> dict[str, Any]:

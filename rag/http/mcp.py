@@ -14,7 +14,6 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 from starlette.types import Receive, Scope, Send
 
-from ..present import date_label
 from ..service import RagService
 from ..settings import DEFAULT_LIMITS, LOOPBACK_HOSTS, Settings
 from .guard import MCP_PATH
@@ -33,7 +32,7 @@ class Citation(BaseModel):
     n: int = 0
     title: str
     date: str
-    date_label: str = ""
+    date_label: str = Field(default="", description="显示用日期；推断的日期标为“约…，据正文推断”")
     source: str
     article_id: str
     quote: str
@@ -70,24 +69,24 @@ class DraftCheck(BaseModel):
     generation: int
 
 
-def _citation(data: Mapping[str, Any], n: int = 0) -> Citation:
-    values = {**data, "quote": data.get("quote") or data.get("text", "")}
-    values.setdefault("n", n)
-    return Citation(**values, date_label=date_label(str(data.get("date", ""))))
-
-
-def _claim(data: Mapping[str, Any]) -> dict[str, Any]:
-    return {
-        "claim": data["claim"],
-        "verdict": data["verdict"],
-        "explanation": data["explanation"],
-        "evidence": [_citation(c) for c in data.get("evidence", [])],
-    }
-
-
 def build_server(service: RagService) -> Any:
     """An MCPServer with the four tools over `service` (imported here: `mcp` loads only when used)."""
     from mcp.server.mcpserver import MCPServer
+
+    def cite(data: Mapping[str, Any], n: int = 0) -> Citation:
+        values = {**data, "quote": data.get("quote") or data.get("text", "")}
+        values.setdefault("n", n)
+        shown = service.date_shown(str(data.get("article_id", "")), str(data.get("date", "")))
+        return Citation(**values, date_label=shown)
+
+    def claim_of(data: Mapping[str, Any]) -> dict[str, Any]:
+        return {
+            "claim": data["claim"],
+            "verdict": data["verdict"],
+            "explanation": data["explanation"],
+            "evidence": [cite(c) for c in data.get("evidence", [])],
+        }
+
 
     server = MCPServer(
         "rag-news-zh",
@@ -99,7 +98,7 @@ def build_server(service: RagService) -> Any:
     def search(query: Text, top_k: TopK = 5) -> SearchResult:
         """The passages of the news corpus that best match a query (hybrid dense + BM25)."""
         hits, gen = service.search(query, top_k)
-        return SearchResult(generation=gen, hits=[_citation(h.to_dict(), i) for i, h in enumerate(hits, 1)])
+        return SearchResult(generation=gen, hits=[cite(h.to_dict(), i) for i, h in enumerate(hits, 1)])
 
     @server.tool(title="回答问题")
     def ask(question: Text, top_k: TopK = 8) -> AskResult:
@@ -111,21 +110,21 @@ def build_server(service: RagService) -> Any:
             answer=data["answer"],
             short_answer=data["short_answer"],
             found=data["found"],
-            citations=[_citation(c) for c in data["citations"]],
+            citations=[cite(c) for c in data["citations"]],
             generation=gen,
         )
 
     @server.tool(title="核查一句话")
-    def check_claim(claim: Text) -> ClaimCheck:
+    def checkclaim_of(claim: Text) -> ClaimCheck:
         """Check one claim against the corpus: supported, refuted (with the right figure) or not enough info."""
         result, gen = service.check(claim)
-        return ClaimCheck(**_claim(result.to_dict()), generation=gen)
+        return ClaimCheck(**claim_of(result.to_dict()), generation=gen)
 
     @server.tool(title="核查稿件")
     def check_draft(text: Draft) -> DraftCheck:
         """Check every claim of a draft, sentence by sentence."""
         results, gen = service.check_text(text)
-        return DraftCheck(results=[ClaimResult(**_claim(r.to_dict())) for r in results], generation=gen)
+        return DraftCheck(results=[ClaimResult(**claim_of(r.to_dict())) for r in results], generation=gen)
 
     return server
 
