@@ -344,6 +344,10 @@ def test_upload_progress_reaches_100_and_reupload_asks_before_replacing(page: Pa
            .observe(document.body, {subtree: true, childList: true, attributes: true}); }"""
     )
     upload(page, path)
+    bar = page.locator("#rag-add-status [role=progressbar]")
+    bar.wait_for()
+    bar.scroll_into_view_if_needed()
+    page.screenshot(path=str(SHOTS / "upload-progress.png"))  # the bar as first shown (queued or running)
     job = finished_job(page)
     assert job.locator('[role=progressbar][aria-valuenow="100"]').count() == 1
     assert "新增 24 篇，替换 0 篇，删除 0 篇" in job.inner_text()
