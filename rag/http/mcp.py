@@ -115,7 +115,7 @@ def build_server(service: RagService) -> Any:
         )
 
     @server.tool(title="核查一句话")
-    def checkclaim_of(claim: Text) -> ClaimCheck:
+    def check_claim(claim: Text) -> ClaimCheck:
         """Check one claim against the corpus: supported, refuted (with the right figure) or not enough info."""
         result, gen = service.check(claim)
         return ClaimCheck(**claim_of(result.to_dict()), generation=gen)
