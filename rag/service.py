@@ -21,7 +21,6 @@ from typing import Any
 from .chunk import ChunkSettings
 from .embed import DEFAULT_ENCODER, Encoder, QueryCache, load_encoder
 from .errors import (
-    ConflictError,
     IndexBusyError,
     IndexMismatchError,
     IndexMissingError,
@@ -33,9 +32,9 @@ from .ingest import SUPPORTED_SUFFIXES, decode_text, labelled_files, load_paths,
 from .jobs import JobQueue, JobStatus, Progress, WriteResult
 from .present import date_label
 from .retrieve import Filters, Retriever
-from .store import Index, IndexWriter, current_generation, file_digest, is_stale, load_index
-from .textzh import strip_controls
+from .store import Index, IndexWriter, current_generation, is_stale, load_index
 from .types import Answer, Article, Hit
+from .writes import SyncReport, check_conflict, file_digests, plan_sync, plan_write, upload_name
 
 # The job worker waits this long for another process's writer (e.g. `rag ingest`) to finish.
 WRITER_WAIT_S = 600.0
@@ -297,7 +296,6 @@ class RagService:
     def _sync(
         self, folder: Path, labels: list[str], digests: dict[str, str], progress: Progress
     ) -> tuple[SyncReport, WriteResult]:
-        prefix = f"{folder.resolve().name}/"
         known: dict[str, Article] = {}
         rebuild = False
         if current_generation(self.index_dir) is not None:
@@ -311,25 +309,9 @@ class RagService:
             known = index.articles
             # another encoder, tokenizer, chunking or BM25: every article is indexed again, none dropped
             rebuild = is_stale(self.index_dir, dict(index.manifest.get("files", {})), self.encoder.name)
-        wanted = load_paths([folder])
-        stems = {Path(label).stem: label for label in labels}
-        have: dict[str, list[Article]] = {}
-        for a in known.values():
-            label = a.file if a.file.startswith(prefix) else _legacy_file(a, stems)
-            if label:
-                have.setdefault(label, []).append(a)
-        want: dict[str, list[Article]] = {}
-        for a in wanted:
-            want.setdefault(a.file, []).append(a)
-        changed = sorted(
-            label for label in labels if _rows(want.get(label, [])) != _rows(have.get(label, []))
-            or any(not a.file for a in have.get(label, []))
-        )
-        gone = sorted(label for label in have if label not in labels)
-        drop = [a.id for label in (*changed, *gone) for a in have.get(label, [])]
-        add = [a for label in changed for a in want.get(label, [])]
-        others = len(known) - sum(len(v) for v in have.values())
-        plan = plan_write(add, drop, known)
+        sync = plan_sync(f"{folder.resolve().name}/", labels, load_paths([folder]), known)
+        changed, gone, add, others = sync.changed, sync.gone, sync.add, sync.others
+        plan = plan_write(add, sync.drop, known)
         if rebuild:
             dropped = set(plan.removed)
             kept = [a for i, a in known.items() if i not in dropped and i not in {a.id for a in add}]
@@ -401,71 +383,3 @@ class RagService:
             embedded=report.embedded,
             seconds=round(report.seconds, 3),
         )
-
-
-def file_digests(files: Sequence[tuple[Path, str]]) -> dict[str, str]:
-    """The digests the index manifest records to tell when files changed (keyed by file name)."""
-    return {path.name: file_digest(path) for path, _ in files}
-
-
-def upload_name(filename: str) -> str:
-    """The file name an upload is known by: the last path part, without control characters."""
-    return Path(strip_controls(filename or "").replace("\\", "/")).name.strip()
-
-
-def _rows(articles: Sequence[Article]) -> list[str]:
-    """Articles compared as content (all fields but the file name), in a stable order."""
-    return sorted(repr(sorted((k, v) for k, v in a.to_dict().items() if k != "file")) for a in articles)
-
-
-def _legacy_file(article: Article, stems: dict[str, str]) -> str:
-    """The seed file an article of an older index (no file name recorded) came from, by its source."""
-    if article.file:
-        return ""
-    return stems.get(article.source) or stems.get(article.source.split(":", 1)[0], "")
-
-
-def check_conflict(articles: Sequence[Article], filename: str, known: dict[str, Article], replace: bool) -> list[str]:
-    """The ids the write replaces as a file (those of `filename`); ConflictError when the write
-    would overwrite articles (the file's, or any of its ids) and `replace` is false."""
-    old = sorted(i for i, a in known.items() if filename and a.file == filename)
-    if replace:
-        return old
-    if old:
-        raise ConflictError(
-            f"{filename} is already in the index as article(s) {', '.join(old)}; "
-            "send it again with replace=true to replace them, or rename the file",
-            old,
-            filename,
-        )
-    taken = [a.id for a in articles if a.id in known]
-    if taken:
-        raise ConflictError(
-            f"article id(s) {', '.join(taken)} already in the index; send replace=true to replace them, "
-            "or use other ids",
-            taken,
-            filename,
-        )
-    return old
-
-
-def plan_write(articles: Sequence[Article], old: Sequence[str], known: dict[str, Article]) -> WriteResult:
-    """added / replaced / removed ids of writing `articles` in place of the ids `old`."""
-    new = {a.id for a in articles}
-    return WriteResult(
-        added=[a.id for a in articles if a.id not in known],
-        replaced=[a.id for a in articles if a.id in known],
-        removed=[i for i in old if i not in new],
-        generation=0,
-    )
-
-
-@dataclass(frozen=True)
-class SyncReport:
-    """What `sync_folder` did: files re-ingested, files whose articles were removed, articles kept
-    that came from elsewhere (API, UI, other folders), and the write (None when nothing changed)."""
-
-    changed: list[str]
-    removed_files: list[str]
-    kept_others: int | None
-    write: WriteResult | None

@@ -12,6 +12,7 @@ from rag.jobs import WriteResult
 from rag.present import date_label
 from rag.service import RagService
 from rag.types import Article
+from rag.writes import plan_sync, plan_write, upload_name
 
 PAGE = "胶州湾大桥车流量创新高\n\n7月15日，胶州湾大桥日均车流量达到5.2万辆次，同比增长8.1%。\n"
 
@@ -124,3 +125,31 @@ def test_documents_show_file_names_and_inferred_dates_are_marked(svc: RagService
     assert doc["file"] == "old.txt" and doc["date"] == "2017" and doc["date_inferred"] is True
     assert f"（{date_label(doc['date'], doc['date_inferred'])}）" == "（约2017年，据正文推断）"
     assert date_label("2023-01-28") == "2023年1月28日" and date_label("", True) == "日期不详"
+
+
+def _art(i: str, file: str, source: str, text: str = "正文。") -> Article:
+    return Article(id=i, title="标题", text=text, source=source, file=file)
+
+
+def test_plan_sync_touches_only_the_folders_files() -> None:
+    known = {
+        "s1": _art("s1", "seeds/a.txt", "a"),
+        "s2": _art("s2", "seeds/b.txt", "b"),
+        "gone": _art("gone", "seeds/c.txt", "c"),
+        "up": _art("up", "a.txt", "a"),  # an upload named like a seed file: not the folder's
+        "old": _art("old", "", "b"),  # an older index's article of seeds/b.txt (no file name yet)
+        "rec": _art("rec", "", "api:rec"),  # a record added through the API
+    }
+    wanted = [_art("s1", "seeds/a.txt", "a"), _art("s2", "seeds/b.txt", "b", "新正文。")]
+    plan = plan_sync("seeds/", ["seeds/a.txt", "seeds/b.txt"], wanted, known)
+    assert plan.changed == ["seeds/b.txt"] and plan.gone == ["seeds/c.txt"]
+    assert sorted(plan.drop) == ["gone", "old", "s2"] and [a.id for a in plan.add] == ["s2"]
+    assert plan.others == 2  # "up" and "rec" stay
+    report = plan_write(plan.add, plan.drop, known)
+    assert report.added == [] and report.replaced == ["s2"] and sorted(report.removed) == ["gone", "old"]
+
+
+def test_upload_names_are_the_last_path_part() -> None:
+    assert upload_name("C:\\Users\\编辑\\report.md") == "report.md"
+    assert upload_name("../../etc/passwd.txt") == "passwd.txt"
+    assert upload_name("re\u200bport.txt") == "report.txt"

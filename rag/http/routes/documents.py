@@ -20,8 +20,9 @@ from pydantic import Field, ValidationError
 from ...ingest import SUPPORTED_SUFFIXES, article_from_record
 from ...jobs import JobStatus
 from ...present import date_label
-from ...service import RagService, upload_name
+from ...service import RagService
 from ...types import Article
+from ...writes import upload_name
 from ..deps import State, Svc
 from ..errors import COMMON, ApiError, SafeJSONResponse, documented
 from ..examples import ARTICLE_EXAMPLE, ARTICLES_EXAMPLE
