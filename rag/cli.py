@@ -29,7 +29,10 @@ def _service(args: argparse.Namespace) -> Any:
         defaults = ChunkSettings()
         settings = ChunkSettings(args.chunk_size or defaults.size, args.chunk_overlap or defaults.overlap)
     encoder = args.encoder or os.environ.get("RAG_ENCODER") or _encoder_of(_index_dir(args.index))
-    return RagService(_index_dir(args.index), encoder, settings, getattr(args, "ann", "auto"))
+    return RagService(
+        _index_dir(args.index), encoder, settings, getattr(args, "ann", "auto"),
+        writer_wait=getattr(args, "lock_timeout", 600.0),
+    )
 
 
 def _encoder_of(folder: Path) -> str:
@@ -272,11 +275,13 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--chunk-size", type=int)
     sp.add_argument("--chunk-overlap", type=int)
     sp.add_argument("--ann", choices=["auto", "flat", "hnsw", "ivf"], default="auto")
+    sp.add_argument("--lock-timeout", type=float, default=600.0, help="seconds to wait for another writer")
     sp.set_defaults(func=cmd_ingest)
 
     sp = sub.add_parser("remove", help="delete articles by id")
     common(sp)
     sp.add_argument("ids", nargs="+")
+    sp.add_argument("--lock-timeout", type=float, default=600.0, help="seconds to wait for another writer")
     sp.set_defaults(func=cmd_remove)
 
     sp = sub.add_parser("search", help="retrieve passages")

@@ -60,12 +60,14 @@ class RagService:
         chunk_settings: ChunkSettings | None = None,
         ann: str = "auto",
         max_queued: int = 64,
+        writer_wait: float = WRITER_WAIT_S,
     ) -> None:
         self.index_dir = Path(index_dir)
         self.encoder_spec = encoder
         self.chunk_settings = chunk_settings
         self.ann = ann
         self.jobs = JobQueue(max_queued)
+        self.writer_wait = writer_wait  # seconds a write waits for another process's writer
         self._snapshot: Snapshot | None = None
         self._swap_lock = threading.RLock()
         self._reload_lock = threading.Lock()
@@ -372,7 +374,7 @@ class RagService:
         rebuild: bool = False,
         progress: Progress | None = None,
     ) -> WriteResult:
-        writer = IndexWriter(self.index_dir, self.encoder, self.chunk_settings, self.ann, lock_timeout=WRITER_WAIT_S)
+        writer = IndexWriter(self.index_dir, self.encoder, self.chunk_settings, self.ann, lock_timeout=self.writer_wait)
         report = writer.apply(add=add, remove_ids=remove_ids, files=files, rebuild=rebuild, progress=progress)
         self.load()
         return replace(
