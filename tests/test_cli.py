@@ -10,6 +10,7 @@ import shutil
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -248,15 +249,17 @@ def test_if_stale_builds_a_missing_index_and_refuses_a_missing_folder(
     assert code == 2 and "no-seeds is not a folder" in err
 
 
-def _serve_until_ready(index: Path, *extra: str, key: str = "") -> tuple[list[str], str]:
-    """Run `rag serve` until it says it is ready; its stdout lines and stderr."""
+def _serve_until_ready(
+    index: Path, *extra: str, key: str = "", probe: Any = None
+) -> tuple[list[str], str]:
+    """Run `rag serve` until it says it is ready (then `probe(base_url)`); its stdout lines and stderr."""
     import socket
 
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
     env = {**os.environ, "PYTHONPATH": str(ROOT), "RAG_API_KEY": key, "HF_HUB_OFFLINE": "1"}
-    cmd = [sys.executable, "-m", "rag.cli", "serve", "--index", str(index), "--port", str(port), "--no-ui", *extra]
+    cmd = [sys.executable, "-m", "rag.cli", "serve", "--index", str(index), "--port", str(port), *extra]
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
     lines: list[str] = []
     try:
@@ -265,6 +268,8 @@ def _serve_until_ready(index: Path, *extra: str, key: str = "") -> tuple[list[st
             lines.append(line.rstrip("\n"))
             if line.startswith(("ready:", "not ready:")):
                 break
+        if probe is not None:
+            probe(f"http://127.0.0.1:{port}")
     finally:
         proc.terminate()
         _, err = proc.communicate(timeout=30)
@@ -273,15 +278,32 @@ def _serve_until_ready(index: Path, *extra: str, key: str = "") -> tuple[list[st
 
 @pytest.mark.slow
 def test_serve_says_where_it_listens_and_when_it_is_ready(seed_index_dir: Path) -> None:
-    lines, err = _serve_until_ready(seed_index_dir)
+    lines, err = _serve_until_ready(seed_index_dir, "--no-ui")
     assert lines[0] == "no RAG_API_KEY: serving on 127.0.0.1 only (this machine); set RAG_API_KEY to serve others"
     assert lines[1] == "serving http://127.0.0.1:PORT (API /v1, docs /docs, MCP /mcp); loading the index…"
     assert lines[2].startswith("ready: http://127.0.0.1:PORT — index generation ") and "24 articles" in lines[2]
     assert "warning" not in err
 
-    lines, err = _serve_until_ready(seed_index_dir, "--host", "0.0.0.0")
+    lines, err = _serve_until_ready(seed_index_dir, "--host", "0.0.0.0", "--no-ui")
     assert "warning: serving on 0.0.0.0 without RAG_API_KEY" in err and "set RAG_API_KEY" in err
     assert lines[0].startswith("serving http://0.0.0.0:PORT") and lines[-1].startswith("ready:")
 
-    lines, err = _serve_until_ready(seed_index_dir, "--host", "0.0.0.0", key="k3y")
+    lines, err = _serve_until_ready(seed_index_dir, "--host", "0.0.0.0", "--no-ui", key="k3y")
     assert "warning" not in err and lines[0].startswith("serving http://0.0.0.0:PORT")
+
+
+@pytest.mark.slow
+def test_serve_composes_the_ui_and_the_api(seed_index_dir: Path) -> None:
+    """The CLI mounts the UI at / on the API app; /v1 keeps the API's error contract."""
+    import httpx
+
+    seen: dict[str, Any] = {}
+
+    def probe(url: str) -> None:
+        seen["ui"] = httpx.get(f"{url}/", timeout=30)
+        seen["missing"] = httpx.get(f"{url}/v1/nope", timeout=30)
+
+    lines, _ = _serve_until_ready(seed_index_dir, probe=probe)
+    assert lines[1].startswith("serving http://127.0.0.1:PORT (UI /, API /v1, docs /docs, MCP /mcp)")
+    assert seen["ui"].status_code == 200 and "text/html" in seen["ui"].headers["content-type"]
+    assert seen["missing"].status_code == 404 and seen["missing"].json()["error"]["code"] == "not_found"

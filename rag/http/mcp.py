@@ -90,6 +90,7 @@ def build_server(service: RagService) -> Any:
 
     server = MCPServer(
         "rag-news-zh",
+        log_level="WARNING",  # the SDK logs every session start at INFO; `rag serve` keeps its console quiet
         instructions="中文新闻问答与数字核查：search 检索段落，ask 回答问题，check_claim 核查一句话，check_draft 逐句核查稿件。"
         "每个结果都带引用（标题、日期、原句、偏移）。",
     )
