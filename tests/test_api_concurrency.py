@@ -59,7 +59,6 @@ def generation_chunks(folder: Path, gen: int) -> dict[tuple[str, str], tuple[int
 
 @pytest.mark.slow
 def test_queries_during_ingest_and_removal(writable_index_dir: Path) -> None:
-    pytest.importorskip("rag.answer")
     svc = RagService(writable_index_dir)
     svc.load()
     gen0 = svc.health()["generation"]
