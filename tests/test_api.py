@@ -390,3 +390,21 @@ def test_a_bug_is_a_500_in_our_shape_without_a_trace(
     resp = c.post("/v1/search", json={"query": "青岛"})
     err = assert_error(resp, 500, "internal_error")
     assert "secret" not in err["message"] and "RuntimeError" not in resp.text
+
+
+def test_inferred_dates_are_marked_wherever_a_date_is_shown(writable_index_dir: Path) -> None:
+    svc = RagService(writable_index_dir)
+    svc.load()
+    undated = {"id": "undated-001", "text": "海湾大桥通车\n\n2019年，海湾大桥日均车流量达到3.3万辆次。"}
+    with TestClient(create_app(make_settings(writable_index_dir), svc)) as c:
+        assert c.post("/v1/documents", json=undated).status_code == 201
+        label = "约2019年，据正文推断"
+        assert c.get("/v1/documents/undated-001").json()["date_label"] == label
+        (doc,) = [d for d in c.get("/v1/documents").json()["documents"] if d["id"] == "undated-001"]
+        assert doc["date_inferred"] is True and doc["date_label"] == label
+        hits = c.post("/v1/search", json={"query": "海湾大桥 日均车流量", "top_k": 3}).json()["hits"]
+        assert any(h["article_id"] == "undated-001" and h["date_label"] == label for h in hits)
+        answer = c.post("/v1/ask", json={"question": "海湾大桥日均车流量是多少？"}).json()
+        assert any(ci["article_id"] == "undated-001" and ci["date_label"] == label for ci in answer["citations"])
+        seed = next(ci for ci in c.post("/v1/ask", json={"question": QUESTION}).json()["citations"])
+        assert seed["date_label"] == "2023年1月"  # a page date from the manifest is not marked

@@ -204,6 +204,7 @@ class CitationOut(_Open):
     article_id: str
     title: str
     date: str
+    date_label: str = Field(description="显示用日期；推断的日期标为“约…，据正文推断”")
     text: str
     quote: str
     start: int
@@ -227,6 +228,7 @@ class HitOut(BaseModel):
     chunk_id: str
     title: str
     date: str
+    date_label: str
     text: str
     start: int
     end: int
