@@ -24,9 +24,10 @@ install-dev: $(BIN)/python
 	$(BIN)/pip install -q "torch==2.13.0"
 	$(BIN)/pip install -q -e ".[st,dev]"
 
-# Builds the index from seeds/ when it is missing or stale (files changed, other encoder/schema).
+# Keeps the index in step with seeds/: builds it when missing, re-ingests changed seed files, removes
+# deleted ones' articles; articles added through the API or UI stay. No write when nothing changed.
 index: install
-	$(BIN)/python -m rag.build_if_stale --index $(INDEX) seeds
+	$(BIN)/rag ingest --if-stale --index $(INDEX) seeds
 
 run: index
 	$(BIN)/rag serve --index $(INDEX) --port $(PORT)

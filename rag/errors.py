@@ -37,3 +37,26 @@ class NotFoundError(RagError):
 
 class EncoderError(RagError):
     code = "encoder_error"
+
+
+class ConflictError(RagError):
+    """A write would overwrite articles the caller did not ask to replace."""
+
+    code = "conflict"
+
+    def __init__(self, message: str, existing: list[str], filename: str = "") -> None:
+        super().__init__(message)
+        self.existing = existing
+        self.filename = filename
+
+
+class QueueFullError(RagError):
+    """Too many writes are waiting; the caller should retry later."""
+
+    code = "queue_full"
+
+
+class WriteFailedError(RagError):
+    """A queued write failed; its message says why (nothing of it was written)."""
+
+    code = "write_failed"

@@ -8,12 +8,13 @@ headlines, bylines (□记者 … 报道) and datelines (本报青岛讯). `clea
 
 from __future__ import annotations
 
+import datetime as dt
 import html
 import json
 import re
 import unicodedata
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -23,6 +24,11 @@ from .types import Article, content_id
 
 SUPPORTED_SUFFIXES = (".txt", ".md", ".jsonl", ".html", ".htm")
 MANIFEST_NAME = "manifest.json"
+# An article id given by a user (JSON or JSONL): letters, digits, CJK and a few separators.
+ARTICLE_ID = r"^[A-Za-z0-9\u4e00-\u9fff][A-Za-z0-9\u4e00-\u9fff._:@+-]{0,127}$"
+# The encodings a Chinese newsroom's files come in; charset-normalizer chooses among them only
+# (left free, it reads a short GBK text as Korean cp949).
+_ENCODINGS = ["utf_8", "gb18030", "utf_16", "utf_16_le", "utf_16_be", "utf_32", "big5"]
 
 _TERMINAL = "。！？!?；;…"
 _BYLINE = re.compile(
@@ -316,20 +322,41 @@ def read_manifest(folder: Path) -> dict[str, dict[str, str]]:
     return {str(p["file"]): {k: str(v) for k, v in p.items()} for p in pages if isinstance(p, dict) and "file" in p}
 
 
+def decode_text(data: bytes, where: str) -> str:
+    """The text of a file: UTF-8 (with or without BOM) when it is, else GB18030/GBK, UTF-16/32 or
+    Big5 as charset-normalizer detects; bytes that are none of these are an error, not mojibake."""
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        pass
+    from charset_normalizer import from_bytes
+
+    best = from_bytes(data, cp_isolation=_ENCODINGS).best()
+    if best is None:
+        raise IngestError(
+            f"{where}: not text in a known encoding (UTF-8, GB18030/GBK, UTF-16, Big5); save it as UTF-8 and try again"
+        )
+    return str(best).lstrip("\ufeff")
+
+
 def _read_text(path: Path) -> str:
     try:
-        return path.read_bytes().decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise IngestError(f"{path}: not UTF-8 text (byte {exc.start}); convert it to UTF-8 and ingest again") from exc
+        return decode_text(path.read_bytes(), str(path))
     except OSError as exc:
         raise IngestError(f"{path}: cannot be read ({exc.strerror})") from exc
 
 
 def _validate_date(value: object, where: str) -> str:
+    """YYYY, YYYY-MM or YYYY-MM-DD naming a real calendar date (2023-02-30 is refused)."""
     if value in (None, ""):
         return ""
     if not isinstance(value, str) or not re.fullmatch(r"\d{4}(-\d{2}(-\d{2})?)?", value):
         raise IngestError(f"{where}: date must be YYYY, YYYY-MM or YYYY-MM-DD, got {value!r}")
+    year, month, day = ([*map(int, value.split("-")), 1, 1])[:3]
+    try:
+        dt.date(year, month, day)
+    except ValueError:
+        raise IngestError(f"{where}: date {value!r} is not a calendar date") from None
     return value
 
 
@@ -350,6 +377,8 @@ def parse_jsonl(raw: str, name: str, default_source: str) -> list[Article]:
             raise IngestError(f"{where}: id '{article.id}' already used on line {first_line[article.id]}; ids must be unique")
         first_line[article.id] = lineno
         articles.append(article)
+    if not articles:
+        raise IngestError(f"{name}: the file has no articles; write one JSON object per line")
     return articles
 
 
@@ -360,6 +389,11 @@ def article_from_record(row: object, where: str, default_source: str) -> Article
     for key in ("id", "text"):
         if not isinstance(row.get(key), str) or not row[key].strip():
             raise IngestError(f"{where}: field '{key}' is missing or not a non-empty string")
+    if not re.fullmatch(ARTICLE_ID, strip_controls(row["id"]).strip()):
+        raise IngestError(
+            f"{where}: id {row['id']!r} may hold only letters, digits, Chinese characters and ._:@+- "
+            "(at most 128, starting with a letter, digit or character)"
+        )
     for key in ("title", "source", "url"):
         if row.get(key) is not None and not isinstance(row[key], str):
             raise IngestError(f"{where}: field '{key}' must be a string")
@@ -381,12 +415,16 @@ def article_from_record(row: object, where: str, default_source: str) -> Article
     )
 
 
-def parse_document(raw: str, name: str, suffix: str, meta: dict[str, str] | None = None) -> list[Article]:
-    """Articles from one document's text; `name` is used for the source and in error messages."""
+def parse_document(
+    raw: str, name: str, suffix: str, meta: dict[str, str] | None = None, file: str | None = None
+) -> list[Article]:
+    """Articles from one document's text; `name` gives the source (its stem) and error messages,
+    `file` the name recorded on every article (default: the name with its extension)."""
     meta = meta or {}
     source = Path(name).stem
+    label = Path(name).name if file is None else file
     if suffix == ".jsonl":
-        return parse_jsonl(raw, name, source)
+        return [replace(a, file=label) for a in parse_jsonl(raw, name, source)]
     if suffix in (".html", ".htm"):
         body, title = _html_to_text(raw)
         page = clean_page(body)
@@ -401,34 +439,43 @@ def parse_document(raw: str, name: str, suffix: str, meta: dict[str, str] | None
     if not page.strip():
         raise IngestError(f"{name}: the file has no text")
     date = _validate_date(meta.get("date"), f"{name} (manifest)")
-    return split_articles(page, source, date=date, url=meta.get("url", ""))
+    return [replace(a, file=label) for a in split_articles(page, source, date=date, url=meta.get("url", ""))]
+
+
+def labelled_files(paths: Iterable[Path]) -> Iterator[tuple[Path, str]]:
+    """The supported files under the given files and folders, in a stable order, each with the name
+    its articles record: a folder's files keep the folder's name (seeds/000_x.txt), a file named
+    on its own its name alone (report.md), like an uploaded file."""
+    for path in paths:
+        if path.is_dir():
+            root = path.resolve()
+            for child in sorted(path.rglob("*")):
+                if child.is_file() and child.suffix.lower() in SUPPORTED_SUFFIXES and child.name != MANIFEST_NAME:
+                    yield child, f"{root.name}/{child.resolve().relative_to(root).as_posix()}"
+        elif path.is_file():
+            if path.suffix.lower() not in SUPPORTED_SUFFIXES:
+                raise IngestError(f"{path}: unsupported file type; use one of {', '.join(SUPPORTED_SUFFIXES)}")
+            yield path, path.name
+        else:
+            raise IngestError(f"{path}: no such file or folder")
 
 
 def iter_files(paths: Iterable[Path]) -> Iterator[Path]:
     """The supported files under the given files and folders, in a stable order."""
-    for path in paths:
-        if path.is_dir():
-            for child in sorted(path.rglob("*")):
-                if child.is_file() and child.suffix.lower() in SUPPORTED_SUFFIXES and child.name != MANIFEST_NAME:
-                    yield child
-        elif path.is_file():
-            if path.suffix.lower() not in SUPPORTED_SUFFIXES:
-                raise IngestError(f"{path}: unsupported file type; use one of {', '.join(SUPPORTED_SUFFIXES)}")
-            yield path
-        else:
-            raise IngestError(f"{path}: no such file or folder")
+    for path, _ in labelled_files(paths):
+        yield path
 
 
 def load_paths(paths: Iterable[Path]) -> list[Article]:
     """Every article in the given files and folders; any bad file fails the whole batch."""
     articles: list[Article] = []
     manifests: dict[Path, dict[str, dict[str, str]]] = {}
-    for file in iter_files(paths):
+    for file, label in labelled_files(paths):
         folder = file.parent
         if folder not in manifests:
             manifests[folder] = read_manifest(folder)
         meta = manifests[folder].get(file.name, {})
-        articles.extend(parse_document(_read_text(file), str(file), file.suffix.lower(), meta))
+        articles.extend(parse_document(_read_text(file), str(file), file.suffix.lower(), meta, file=label))
     seen: dict[str, str] = {}
     for a in articles:
         if a.id in seen and seen[a.id] != a.source:

@@ -3,24 +3,41 @@
 Queries take a snapshot (index generation + retriever) and work on it alone, so an ingest that swaps
 in a new generation never changes the ground under a request in flight; every response names the
 generation it was answered from.
+
+Writes are jobs (rag.jobs), applied one at a time in the order they came. Nothing a user added is
+overwritten unless they ask: an article is known by its id, a file by its exact name (report.md is
+not report.txt); writing a name or id that exists without `replace` is a ConflictError naming
+the articles, and every write reports the ids it added, replaced and removed.
 """
 
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
-from contextlib import contextmanager
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
 from .chunk import ChunkSettings
 from .embed import DEFAULT_ENCODER, Encoder, QueryCache, load_encoder
-from .errors import IndexBusyError, IndexMissingError, NotFoundError
-from .ingest import parse_document
+from .errors import (
+    IndexBusyError,
+    IndexMismatchError,
+    IndexMissingError,
+    IngestError,
+    NotFoundError,
+    WriteFailedError,
+)
+from .ingest import SUPPORTED_SUFFIXES, decode_text, labelled_files, load_paths, parse_document
+from .jobs import JobQueue, JobStatus, Progress, WriteResult
+from .present import date_label
 from .retrieve import Filters, Retriever
-from .store import BuildReport, Index, IndexWriter, Progress, current_generation, load_index
+from .store import Index, IndexWriter, current_generation, is_stale, load_index
 from .types import Answer, Article, Hit
+from .writes import SyncReport, check_conflict, file_digests, plan_sync, plan_write, upload_name
+
+# The job worker waits this long for another process's writer (e.g. `rag ingest`) to finish.
+WRITER_WAIT_S = 600.0
 
 
 @dataclass(frozen=True)
@@ -42,15 +59,18 @@ class RagService:
         encoder: str = DEFAULT_ENCODER,
         chunk_settings: ChunkSettings | None = None,
         ann: str = "auto",
+        max_queued: int = 64,
+        writer_wait: float = WRITER_WAIT_S,
     ) -> None:
         self.index_dir = Path(index_dir)
         self.encoder_spec = encoder
         self.chunk_settings = chunk_settings
         self.ann = ann
+        self.jobs = JobQueue(max_queued)
+        self.writer_wait = writer_wait  # seconds a write waits for another process's writer
         self._snapshot: Snapshot | None = None
         self._swap_lock = threading.RLock()
         self._reload_lock = threading.Lock()
-        self._write_lock = threading.Lock()
         self._encoder: Encoder | None = None
         self._query_cache: QueryCache | None = None
 
@@ -156,6 +176,7 @@ class RagService:
                 "date": a.date,
                 "date_inferred": a.date_inferred,
                 "source": a.source,
+                "file": a.file,
                 "byline": a.byline,
                 "chars": len(a.text),
                 "chunks": counts.get(a.id, 0),
@@ -167,54 +188,200 @@ class RagService:
     def article(self, article_id: str) -> Article:
         art = self.snapshot().index.articles.get(article_id)
         if art is None:
-            raise NotFoundError(f"no article with id '{article_id}'; GET /v1/documents lists the ids")
+            raise NotFoundError(f"no article with id '{article_id}'; the document list shows the ids")
         return art
 
-    @contextmanager
-    def _writing(self, lock_timeout: float) -> Iterator[None]:
-        """One writer per process at a time; a second waits `lock_timeout` seconds, then is told."""
-        if not self._write_lock.acquire(timeout=max(lock_timeout, 0.0)):
-            raise IndexBusyError(f"another write to the index {self.index_dir} is in progress; try again shortly")
-        try:
-            yield
-        finally:
-            self._write_lock.release()
+    def date_shown(self, article_id: str, date: str = "") -> str:
+        """The date of an article as a reader sees it, marked when it was inferred from the text
+        (约2017年，据正文推断); `date` is used when the article is no longer in the index."""
+        art = self.snapshot().index.articles.get(article_id)
+        return date_label(art.date, art.date_inferred) if art is not None else date_label(date)
 
-    def _writer(self, lock_timeout: float) -> IndexWriter:
-        return IndexWriter(self.index_dir, self.encoder, self.chunk_settings, self.ann, lock_timeout=lock_timeout)
+    def file_articles(self, filename: str) -> list[str]:
+        """Ids of the articles ingested from exactly this file name (name and extension)."""
+        return sorted(a.id for a in self.snapshot().index.articles.values() if a.file == filename)
 
-    def add_articles(
+    # ---- writes: queued jobs, one at a time -----------------------------------------------------
+    def job(self, job_id: str) -> JobStatus:
+        return self.jobs.get(job_id)
+
+    def wait(self, job_id: str, timeout: float | None = None) -> JobStatus:
+        return self.jobs.wait(job_id, timeout)
+
+    def submit_document(self, raw: str | bytes, filename: str, replace: bool = False) -> JobStatus:
+        """Queue an uploaded file (.txt/.md/.jsonl/.html, any encoding charset-normalizer knows).
+
+        It is parsed and checked now: bad input raises IngestError, and a file name already in
+        the index raises ConflictError naming its articles unless `replace` is true."""
+        name = upload_name(filename)
+        suffix = Path(name).suffix.lower()
+        if suffix not in SUPPORTED_SUFFIXES:
+            raise IngestError(f"{name or '(no name)'}: unsupported file type; use one of {', '.join(SUPPORTED_SUFFIXES)}")
+        text = decode_text(raw, name) if isinstance(raw, bytes) else raw
+        articles = parse_document(text, name, suffix)
+        return self._submit(articles, name, replace)
+
+    def submit_articles(self, articles: Sequence[Article], replace: bool = False) -> JobStatus:
+        """Queue articles given as records; an id already in the index is a ConflictError unless
+        `replace` is true."""
+        if not articles:
+            raise IngestError("no articles to add")
+        return self._submit(list(articles), "", replace)
+
+    def submit_remove(self, article_ids: Sequence[str]) -> JobStatus:
+        """Queue the removal of articles by id; NotFoundError names ids that are not there."""
+        ids = list(dict.fromkeys(article_ids))
+        self._known(ids)
+
+        def work(progress: Progress) -> WriteResult:
+            self._known(ids)  # again: a write queued before may have removed them
+            return self._apply(WriteResult([], [], ids, 0), remove_ids=ids, progress=progress)
+
+        return self.jobs.submit(work)
+
+    def remove(self, article_ids: Sequence[str]) -> WriteResult:
+        """Remove articles by id, after the writes queued before; returns what was removed."""
+        return self._finish(self.submit_remove(article_ids), None)
+
+    def result(self, job_id: str) -> WriteResult | None:
+        """The full result of a finished job (ids, counts, timing); None while it runs or if it failed."""
+        return self.jobs.outcome(job_id)[0]
+
+    def raise_failure(self, job_id: str) -> None:
+        """Raise the error a failed job failed with (ConflictError, NotFoundError, ...)."""
+        status = self.jobs.get(job_id)
+        error = self.jobs.outcome(job_id)[1]
+        if error is not None:
+            raise error
+        if status.state == "failed":
+            raise WriteFailedError(status.error or "the write failed")
+
+    def ingest_paths(
+        self, paths: Sequence[Path], rebuild: bool = False, progress: Progress | None = None
+    ) -> WriteResult:
+        """`rag ingest`: add the files' articles, replacing what the same files gave before
+        (the command names them, which is the ask); `rebuild` starts a fresh index."""
+        files = list(labelled_files(paths))
+        articles = load_paths(paths)
+        labels = {label for _, label in files}
+        digests = file_digests(files)
+
+        def work(report: Progress) -> WriteResult:
+            known = {} if rebuild else self._articles_on_disk()
+            old = [i for i, a in known.items() if a.file in labels]
+            plan = plan_write(articles, old, known)
+            return self._apply(plan, add=articles, remove_ids=plan.removed, files=digests, rebuild=rebuild, progress=report)
+
+        return self._finish(self.jobs.submit(work, listener=progress), None)
+
+    def sync_folder(self, folder: Path, progress: Progress | None = None) -> SyncReport:
+        """`rag ingest --if-stale`: make the index hold the current files of `folder`, touching
+        nothing else: changed files are re-ingested, removed files' articles removed, articles
+        added any other way (API, UI, other folders) stay. Also re-indexes everything when the
+        index was built with other chunk, tokenizer or BM25 settings, without dropping an article."""
+        files = list(labelled_files([folder]))
+        digests = file_digests(files)
+        labels = [label for _, label in files]
+        if not is_stale(self.index_dir, digests, self.encoder.name):
+            return SyncReport([], [], None, None)
+        reports: list[SyncReport] = []
+
+        def work(progress: Progress) -> WriteResult:
+            report, result = self._sync(folder, labels, digests, progress)
+            reports.append(report)
+            return result
+
+        result = self._finish(self.jobs.submit(work, listener=progress), None)
+        return replace(reports[0], write=result if reports[0].write is not None else None)
+
+    # ---- internals of writing ------------------------------------------------------------------
+    def _sync(
+        self, folder: Path, labels: list[str], digests: dict[str, str], progress: Progress
+    ) -> tuple[SyncReport, WriteResult]:
+        known: dict[str, Article] = {}
+        rebuild = False
+        if current_generation(self.index_dir) is not None:
+            try:
+                index = load_index(self.index_dir)
+            except IndexMismatchError as exc:
+                raise IndexMismatchError(
+                    f"{exc}. Nothing was changed: `rag ingest --rebuild --index {self.index_dir} {folder}` "
+                    "rebuilds from these files alone and drops the articles added through the API or UI"
+                ) from None
+            known = index.articles
+            # another encoder, tokenizer, chunking or BM25: every article is indexed again, none dropped
+            rebuild = is_stale(self.index_dir, dict(index.manifest.get("files", {})), self.encoder.name)
+        sync = plan_sync(f"{folder.resolve().name}/", labels, load_paths([folder]), known)
+        changed, gone, add, others = sync.changed, sync.gone, sync.add, sync.others
+        plan = plan_write(add, sync.drop, known)
+        if rebuild:
+            dropped = set(plan.removed)
+            kept = [a for i, a in known.items() if i not in dropped and i not in {a.id for a in add}]
+            result = self._apply(plan, add=[*kept, *add], files=digests, rebuild=True, progress=progress)
+        elif changed or gone or not known:
+            result = self._apply(plan, add=add, remove_ids=plan.removed, files=digests, progress=progress)
+        else:
+            return SyncReport([], [], others, None), plan
+        return SyncReport(changed, gone, others, result), result
+
+    def _submit(self, articles: list[Article], filename: str, replace: bool) -> JobStatus:
+        ids = [a.id for a in articles]
+        if len(set(ids)) != len(ids):
+            dup = sorted({i for i in ids if ids.count(i) > 1})
+            raise IngestError(f"article id {', '.join(dup)} appears more than once; ids must be unique")
+        known = self._articles_now()
+        check_conflict(articles, filename, known, replace)
+
+        def work(progress: Progress) -> WriteResult:
+            known = self._articles_on_disk()
+            old = check_conflict(articles, filename, known, replace)  # again: a queued write came first
+            plan = plan_write(articles, old, known)
+            return self._apply(plan, add=articles, remove_ids=plan.removed, progress=progress)
+
+        return self.jobs.submit(work, filename)
+
+    def _finish(self, status: JobStatus, timeout: float | None) -> WriteResult:
+        self.jobs.wait(status.id, timeout)
+        self.raise_failure(status.id)
+        result = self.result(status.id)
+        if result is None:
+            raise IndexBusyError(f"the write is still queued or running (job {status.id}); ask for it later")
+        return result
+
+    def _articles_now(self) -> dict[str, Article]:
+        """The articles of the live generation ({} before the first one)."""
+        if current_generation(self.index_dir) is None:
+            return {}
+        return self.snapshot().index.articles
+
+    def _articles_on_disk(self) -> dict[str, Article]:
+        if current_generation(self.index_dir) is None:
+            return {}
+        return self.load().index.articles
+
+    def _known(self, ids: Sequence[str]) -> None:
+        known = self._articles_now()
+        missing = [i for i in ids if i not in known]
+        if missing:
+            raise NotFoundError(f"no article with id {', '.join(missing)}; the document list shows the ids")
+
+    def _apply(
         self,
-        articles: list[Article],
-        replace_sources: tuple[str, ...] = (),
-        lock_timeout: float = 30.0,
+        plan: WriteResult,
+        add: Sequence[Article] = (),
+        remove_ids: Sequence[str] = (),
+        files: dict[str, str] | None = None,
+        rebuild: bool = False,
         progress: Progress | None = None,
-    ) -> BuildReport:
-        """Add or replace articles (by id, and every article of `replace_sources`), then swap in;
-        `progress(done, total)` follows the embedding."""
-        with self._writing(lock_timeout):
-            report = self._writer(lock_timeout).apply(
-                add=articles, replace_sources=replace_sources, progress=progress
-            )
-            self.load()
-        return report
-
-    def add_document(
-        self, raw: str, filename: str, lock_timeout: float = 30.0, progress: Progress | None = None
-    ) -> tuple[list[Article], BuildReport]:
-        """Parse an uploaded file (.txt/.md/.jsonl/.html) and add its articles; a re-upload of the same
-        file name replaces what it gave before."""
-        suffix = Path(filename).suffix.lower()
-        articles = parse_document(raw, filename, suffix)
-        replace = () if suffix == ".jsonl" else (Path(filename).stem,)
-        return articles, self.add_articles(articles, replace, lock_timeout, progress)
-
-    def remove(self, article_ids: list[str], lock_timeout: float = 30.0) -> BuildReport:
-        with self._writing(lock_timeout):
-            known = self.snapshot().index.articles
-            missing = [i for i in article_ids if i not in known]
-            if missing:
-                raise NotFoundError(f"no article with id {', '.join(missing)}; GET /v1/documents lists the ids")
-            report = self._writer(lock_timeout).apply(remove_ids=article_ids)
-            self.load()
-        return report
+    ) -> WriteResult:
+        writer = IndexWriter(self.index_dir, self.encoder, self.chunk_settings, self.ann, lock_timeout=self.writer_wait)
+        report = writer.apply(add=add, remove_ids=remove_ids, files=files, rebuild=rebuild, progress=progress)
+        self.load()
+        return replace(
+            plan,
+            generation=report.generation,
+            articles=report.articles,
+            chunks=report.chunks,
+            embedded=report.embedded,
+            seconds=round(report.seconds, 3),
+        )

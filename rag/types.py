@@ -37,6 +37,7 @@ class Article:
     url: str = ""
     start: int = 0
     end: int = 0
+    file: str = ""  # the file it was ingested from, name and extension (report.md); "" for records
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)

@@ -13,6 +13,7 @@ import pytest
 from rag.errors import IngestError
 from rag.ingest import (
     clean_page,
+    decode_text,
     infer_date,
     iter_files,
     load_paths,
@@ -268,6 +269,10 @@ def test_jsonl_loader_reads_every_field(tmp_path: Path) -> None:
         ('{"id": "b", "text": "   "}', "'text'"),
         ('{"id": "b", "text": "正文", "title": 5}', "'title'"),
         ('{"id": "b", "text": "正文", "date": "2023/01/02"}', "date must be"),
+        ('{"id": "b", "text": "正文", "date": "2023-02-30"}', "not a calendar date"),
+        ('{"id": "b", "text": "正文", "date": "2023-13"}', "not a calendar date"),
+        ('{"id": "a b/../c", "text": "正文"}', "may hold only letters"),
+        ('{"id": "-lead", "text": "正文"}', "may hold only letters"),
         ('{"id": "a", "text": "同一个编号"}', "already used on line 1"),
     ],
 )
@@ -284,11 +289,45 @@ def test_parse_jsonl_skips_blank_lines() -> None:
     assert [a.id for a in parse_jsonl('\n{"id": "x", "text": "正文。"}\n  \n', "f.jsonl", "f")] == ["x"]
 
 
-def test_non_utf8_file_gives_a_clear_error(tmp_path: Path) -> None:
-    path = tmp_path / "gbk.txt"
-    path.write_bytes("青岛进出口总值".encode("gbk"))
-    with pytest.raises(IngestError, match=r"gbk\.txt: not UTF-8 text .*convert it to UTF-8"):
+PAGE = "青岛港开通新航线\n\n6月1日，青岛港开通至东南亚的集装箱新航线，每周一班，预计年运量10万标箱。"
+
+
+@pytest.mark.parametrize("encoding", ["gbk", "gb18030", "utf-16", "utf-16-le", "utf-16-be", "utf-8-sig"])
+def test_newsroom_encodings_are_detected(tmp_path: Path, encoding: str) -> None:
+    path = tmp_path / f"page-{encoding}.txt"
+    path.write_bytes(PAGE.encode(encoding))
+    (a,) = load_paths([path])
+    assert a.title == "青岛港开通新航线" and "10万标箱" in a.text
+    assert decode_text("外贸进出口".encode("gbk"), "short.txt") == "外贸进出口"  # short GBK is not Korean
+
+
+def test_bytes_that_are_no_text_give_a_clear_error(tmp_path: Path) -> None:
+    path = tmp_path / "scan.txt"
+    path.write_bytes(bytes([0x80, 0xFF, 0x00, 0x13, 0x9F] * 50))
+    with pytest.raises(IngestError, match=r"scan\.txt: not text in a known encoding .*save it as UTF-8"):
         load_paths([path])
+
+
+def test_empty_jsonl_is_an_error_like_an_empty_txt(tmp_path: Path) -> None:
+    for name, body in (("empty.jsonl", "\n  \n"), ("empty.txt", "  \n\n")):
+        path = tmp_path / name
+        path.write_text(body, encoding="utf-8")
+        with pytest.raises(IngestError, match=rf"{name}: the file has no"):
+            load_paths([path])
+
+
+def test_articles_record_the_file_they_came_from(tmp_path: Path) -> None:
+    """The file name with its extension: report.md and report.txt are different files."""
+    folder = tmp_path / "desk"
+    folder.mkdir()
+    (folder / "report.md").write_text("# 甲\n\n2024年，甲地进出口增长5%。", encoding="utf-8")
+    (folder / "report.txt").write_text("乙\n\n2024年，乙地进出口增长6%。", encoding="utf-8")
+    (folder / "feed.jsonl").write_text('{"id": "f1", "text": "丙地进出口增长7%。"}\n', encoding="utf-8")
+    by_folder = {a.file for a in load_paths([folder])}
+    assert by_folder == {"desk/report.md", "desk/report.txt", "desk/feed.jsonl"}
+    (alone,) = load_paths([folder / "report.md"])
+    assert alone.file == "report.md" and alone.source == "report"
+    assert [a.file for a in parse_document("正文。", "up/load.html", ".html")] == ["load.html"]
 
 
 def test_utf8_bom_is_accepted(tmp_path: Path) -> None:

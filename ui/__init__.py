@@ -1,1 +1,2 @@
-"""The Gradio front end (问答 · 核查 · 资料库 · 设置); `ui.app.build_ui(service)` builds it."""
+"""The Gradio front end over one `RagService`; `ui.mount.mount(app, service, guard)` puts it at "/"
+of the HTTP app (the CLI composes the two; the library never imports ui)."""

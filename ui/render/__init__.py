@@ -1,0 +1,1 @@
+"""Pure renderers: records (dicts) in, inert HTML out; one module per panel."""
