@@ -1,4 +1,4 @@
-"""`rag ingest|remove|search|ask|check|serve|eval` — the command line over the service."""
+"""`rag ingest|remove|compact|search|ask|check|serve|eval` — the command line over the service."""
 
 from __future__ import annotations
 
@@ -98,6 +98,13 @@ def cmd_ingest(args: argparse.Namespace) -> int:
 def cmd_remove(args: argparse.Namespace) -> int:
     report = _service(args).remove(args.ids, lock_timeout=args.lock_timeout)
     print(f"removed {len(args.ids)} article(s); generation {report.generation}: {report.articles} articles")
+    return 0
+
+
+def cmd_compact(args: argparse.Namespace) -> int:
+    report = _service(args).compact(lock_timeout=args.lock_timeout)
+    print(f"compacted index into {report.segments} segment(s); generation {report.generation}: "
+          f"{report.articles} articles, {report.chunks} chunks in {report.seconds:.1f}s")
     return 0
 
 
@@ -205,6 +212,11 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("ids", nargs="+")
     sp.add_argument("--lock-timeout", type=float, default=600.0)
     sp.set_defaults(func=cmd_remove)
+
+    sp = sub.add_parser("compact", help="merge the index's segments into one, dropping deleted rows")
+    common(sp)
+    sp.add_argument("--lock-timeout", type=float, default=600.0)
+    sp.set_defaults(func=cmd_compact)
 
     sp = sub.add_parser("search", help="retrieve passages")
     common(sp)

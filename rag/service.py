@@ -209,6 +209,13 @@ class RagService:
         replace = () if suffix == ".jsonl" else (Path(filename).stem,)
         return articles, self.add_articles(articles, replace, lock_timeout, progress)
 
+    def compact(self, lock_timeout: float = 30.0) -> BuildReport:
+        """Merge the index's segments into one (deleted rows dropped), then swap in."""
+        with self._writing(lock_timeout):
+            report = self._writer(lock_timeout).compact()
+            self.load()
+        return report
+
     def remove(self, article_ids: list[str], lock_timeout: float = 30.0) -> BuildReport:
         with self._writing(lock_timeout):
             known = self.snapshot().index.articles

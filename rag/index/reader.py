@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import threading
 import weakref
+import zipfile
 from collections.abc import Iterator, Mapping, Sequence
 from functools import cached_property
 from pathlib import Path
@@ -240,7 +241,7 @@ def open_views(folder: Path, manifest: dict[str, Any]) -> list[SegmentView]:
             base += len(view)
     except IndexMismatchError:
         raise
-    except (OSError, ValueError, TypeError, KeyError, IndexError, RuntimeError) as exc:
+    except (OSError, ValueError, TypeError, KeyError, IndexError, RuntimeError, EOFError, zipfile.BadZipFile) as exc:
         raise IndexMismatchError(f"index {gdir} is damaged ({exc}); {rebuild_hint(folder)}") from exc
     counts = manifest.get("counts", {})
     articles = sum(int(v.live_articles.sum()) for v in views)

@@ -53,7 +53,7 @@ class SegmentParts:
     article_chunks: np.ndarray  # int64, articles + 1
     chunk_lines: list[bytes]
     chunk_ids: list[str]
-    vec_keys: np.ndarray  # S32: sha256 of the embedded text of each chunk
+    vec_keys: np.ndarray  # S64: sha256 (hex) of the embedded text of each chunk, the vector cache's key
     vectors: np.ndarray  # float32 (chunks, dim)
     postings: Postings
     annotation_lines: list[bytes] | None = None
@@ -82,7 +82,7 @@ def fresh_parts(
         article_chunks=starts,
         chunk_lines=[json_line(record_row(c)) for c in flat],
         chunk_ids=[c.id for c in flat],
-        vec_keys=np.array([bytes.fromhex(k) for k in vec_keys], dtype="S32"),
+        vec_keys=np.array([k.encode("ascii") for k in vec_keys], dtype="S64"),
         vectors=vectors,
         postings=postings,
         annotation_lines=None if annotations is None else [json_line(a) if a is not None else _NULL for a in annotations],
@@ -105,7 +105,7 @@ def write_segment(path: Path, parts: SegmentParts, ann: str, dim: int) -> dict[s
         "article_date": np.array([date_code[d] for d in parts.article_dates], dtype=np.int32),
         "article_start": np.array(parts.article_starts, dtype=np.int64),
         "chunk_ids": np.array([c.encode("utf-8") for c in parts.chunk_ids], dtype="S"),
-        "vec_keys": np.asarray(parts.vec_keys, dtype="S32"),
+        "vec_keys": np.asarray(parts.vec_keys, dtype="S64"),
         "doclen": np.asarray(parts.postings.doclen, dtype=np.int32),
     }
     if parts.annotation_lines is not None:
@@ -300,7 +300,7 @@ def merged_parts(
     dim = segments[0][0].dense.d if segments else 0
     return SegmentParts(
         article_lines, ids, sources, dates, starts, article_chunks, chunk_lines, chunk_ids,
-        np.concatenate(keys) if keys else np.zeros(0, "S32"),
+        np.concatenate(keys) if keys else np.zeros(0, "S64"),
         np.concatenate(vectors) if vectors else np.zeros((0, dim), np.float32),
         merge_postings(post_parts),
         annotations if annotation_version is not None else None,

@@ -229,7 +229,7 @@ class IndexWriter:
             raise
         atomic_write_bytes(self.folder / "CURRENT", _gen_name(gen).encode("ascii"))
         if full:  # the vector cache keeps what a rebuild of this corpus needs (small writes leave it)
-            cache.save(keep={k.hex() for e in entries for k in e.segment.vec_keys[_live_rows(e)].tolist()})
+            cache.save(keep={k.decode() for e in entries for k in e.segment.vec_keys[_live_rows(e)].tolist()})
         self._prune(gen)
         live = sum(e.live for e in entries)
         articles = sum(e.segment.n_articles - len(e.deleted) for e in entries)
@@ -363,8 +363,8 @@ class IndexWriter:
             for e in entries:  # the merged segment's vectors, so a rebuild embeds nothing
                 rows = _live_rows(e)
                 for k, v in zip(e.segment.vec_keys[rows].tolist(), e.segment.vectors(rows), strict=True):
-                    cache.put(k.hex(), v)
-            cache.save(keep={k.hex() for e in entries for k in e.segment.vec_keys[_live_rows(e)].tolist()})
+                    cache.put(k.decode(), v)
+            cache.save(keep={k.decode() for e in entries for k in e.segment.vec_keys[_live_rows(e)].tolist()})
             self._prune(gen)
             live = sum(e.live for e in entries)
             articles = sum(e.segment.n_articles - len(e.deleted) for e in entries)
@@ -428,7 +428,7 @@ def _lend_vectors(cache: VectorCache, keys: Sequence[str], views: Sequence[Segme
     wanted = {k for k in keys if k not in cache}
     if not wanted or not views:
         return
-    needle = np.array(sorted(bytes.fromhex(k) for k in wanted), dtype="S32")
+    needle = np.array(sorted(k.encode("ascii") for k in wanted), dtype="S64")
     for view in views:
         seg = view.segment
         if not len(needle) or not seg.n_chunks:
@@ -440,7 +440,7 @@ def _lend_vectors(cache: VectorCache, keys: Sequence[str], views: Sequence[Segme
         if found.any():
             rows = order[pos[found]]
             for k, v in zip(needle[found].tolist(), seg.vectors(rows), strict=True):
-                cache.put(k.hex(), v)
+                cache.put(k.decode(), v)
             needle = needle[~found]
 
 
