@@ -113,7 +113,7 @@ class Retriever:
             if mask is not None:
                 allowed = np.zeros(view.segment.n_chunks, dtype=bool)
                 allowed[view.rows] = mask[view.base : view.base + len(view)]
-            local, scores = dense_search(view.segment.dense, vec, depth + TIE_MARGIN, allowed)
+            local, scores = dense_search(view.segment.dense, vec, depth + TIE_MARGIN, allowed, mask is not None)
             rows_all.append(view.global_rows[local])
             scores_all.append(scores)
         if not rows_all:

@@ -18,10 +18,10 @@ from .layout import (
 )
 from .reader import ArticleMap, ChunkList, Index, SegmentView, load_index
 from .segment import Annotate
-from .writer import BuildReport, IndexWriter, Progress, dense_text, passage_text
+from .writer import SEGMENTS_PER_TIER, BuildReport, IndexWriter, Progress, dense_text, passage_text
 
 __all__ = [
-    "ANN_TYPES", "BM25_PARAMS", "EXACT_MAX_CHUNKS", "GENERATIONS_KEPT", "SCHEMA_VERSION", "Annotate", "ArticleMap",
+    "ANN_TYPES", "BM25_PARAMS", "EXACT_MAX_CHUNKS", "GENERATIONS_KEPT", "SCHEMA_VERSION", "SEGMENTS_PER_TIER", "Annotate", "ArticleMap",
     "BuildReport", "ChunkList", "Index", "IndexWriter", "Postings", "Progress", "SegmentView", "_gen_name",
     "build_dense", "current_generation", "dense_text", "file_digest", "is_stale", "load_index", "passage_text",
     "read_dense", "rebuild_hint", "tokenizer_id", "writer_lock",

@@ -91,9 +91,12 @@ def vectors_of(dense: Any, rows: np.ndarray) -> np.ndarray:
     return np.asarray(dense.reconstruct_batch(np.ascontiguousarray(rows, dtype=np.int64)), dtype=np.float32)
 
 
-def search(dense: Any, vec: np.ndarray, depth: int, allowed: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
+def search(
+    dense: Any, vec: np.ndarray, depth: int, allowed: np.ndarray | None, filtered: bool = False
+) -> tuple[np.ndarray, np.ndarray]:
     """(local rows, scores) of one segment's best `depth` rows among `allowed` (a bool mask over its
-    rows; None = every row)."""
+    rows; None = every row). `filtered`: the mask comes from a filter, not only from tombstones, and
+    may leave a small subset, which is then searched exactly."""
     import faiss
 
     n = dense.ntotal
@@ -106,7 +109,7 @@ def search(dense: Any, vec: np.ndarray, depth: int, allowed: np.ndarray | None) 
     if not count:
         return np.zeros(0, np.int64), np.zeros(0, np.float32)
     depth = min(depth, count)
-    if isinstance(dense, faiss.IndexHNSW) and count <= EXACT_SUBSET_MAX:
+    if filtered and isinstance(dense, faiss.IndexHNSW) and count <= EXACT_SUBSET_MAX:
         subset = np.flatnonzero(allowed)
         scores = vectors_of(dense, subset) @ query[0]
         top = np.argpartition(-scores, depth - 1)[:depth] if depth < len(scores) else np.arange(len(scores))

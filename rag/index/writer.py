@@ -221,7 +221,7 @@ class IndexWriter:
             if self.auto_merge:
                 group = _tier_merge(entries)
                 if group:
-                    entries = self._merge(entries, group, gen, made)
+                    entries = self._merge(entries, group, gen, made, (manifest or {}).get("annotation_version"))
             self._write_generation(gen, manifest, entries, digests)
         except BaseException:
             for name in made:
@@ -271,23 +271,20 @@ class IndexWriter:
             raise
         return name
 
-    def _merge(self, entries: list[_Entry], group: list[int], gen: int, made: list[str]) -> list[_Entry]:
-        """Replace the entries of `group` by one merged segment, placed where the first of them was."""
+    def _merge(
+        self, entries: list[_Entry], group: list[int], gen: int, made: list[str], live_version: str | None
+    ) -> list[_Entry]:
+        """Replace the entries of `group` by one merged segment, placed where the first of them was.
+        It keeps the annotations of the writer's version, else of the index's (`live_version`)."""
         picked = [entries[i] for i in group]
-        parts = merged_parts([(e.segment, e.keep()) for e in picked], self._annotation_target(picked), self.annotate)
+        version = self.annotation_version if self.annotate is not None else live_version
+        parts = merged_parts([(e.segment, e.keep()) for e in picked], version, self.annotate)
         name = self._write(parts, gen, len(made))
         made.append(name)
         merged = _Entry(None, open_segment(self.folder / SEGMENTS / name), set())
         out = [e for i, e in enumerate(entries) if i not in group]
         out.insert(min(group), merged)
         return out
-
-    def _annotation_target(self, picked: list[_Entry]) -> str | None:
-        """The version a merged segment keeps: the writer's, else the one the picked segments share."""
-        if self.annotation_version is not None:
-            return self.annotation_version
-        versions = {e.segment.annotation_version for e in picked}
-        return versions.pop() if len(versions) == 1 else None
 
     def _write_generation(self, gen: int, manifest: dict[str, Any] | None, entries: list[_Entry],
                           digests: dict[str, str]) -> None:
@@ -352,7 +349,8 @@ class IndexWriter:
             gen = (_generations(self.folder)[-1]) + 1
             made: list[str] = []
             try:
-                entries = self._merge(entries, list(range(len(entries))), gen, made) if entries else []
+                entries = (self._merge(entries, list(range(len(entries))), gen, made, manifest.get("annotation_version"))
+                           if entries else [])
                 self._write_generation(gen, manifest, entries, dict(manifest.get("files", {})))
             except BaseException:
                 for name in made:
