@@ -93,8 +93,8 @@ def corpora(seed_index_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> d
     page = seeds[0].source
     write(add=[a for a in seeds if a.source == page], replace_sources=[page])
     k = 0
-    while writes < 100:
-        text = f"临时稿件{k}号：今天的天气晴朗。"
+    while writes < 100:  # a seed article's text under another id: its vectors come from the live segments
+        text = seeds[k % len(seeds)].text
         temp = Article(f"temp-{k}", "临时稿件", text, "temp", "2024-06", start=0, end=len(text))
         write(add=[temp])
         write(remove_ids=[temp.id])

@@ -224,14 +224,18 @@ def load_index(folder: Path, encoder_name: str | None = None) -> Index:
     return Index(folder, gen, manifest, open_views(folder, manifest))
 
 
-def open_views(folder: Path, manifest: dict[str, Any]) -> list[SegmentView]:
+def open_views(folder: Path, manifest: dict[str, Any], verify: bool = True) -> list[SegmentView]:
+    """The segments of a manifest; `verify` also opens their postings and dense indexes (a writer that
+    only adds tombstones and a segment needs neither)."""
     gdir = folder / _gen_name(int(manifest.get("generation", 0)))
     views: list[SegmentView] = []
     base = 0
     try:
         for entry in manifest["segments"]:
             seg = open_segment(folder / "segments" / entry["name"])
-            if (seg.n_articles, seg.n_chunks) != (entry["articles"], entry["chunks"]) or seg.dense.d != manifest["dim"]:
+            if verify:
+                seg.verify()
+            if (seg.n_articles, seg.n_chunks) != (entry["articles"], entry["chunks"]) or seg.meta["dim"] != manifest["dim"]:
                 raise IndexMismatchError(
                     f"index {gdir} is incomplete: segment {seg.name} holds {seg.n_articles} articles, {seg.n_chunks} "
                     f"chunks, the manifest says {entry['articles']}, {entry['chunks']}; {rebuild_hint(folder)}"

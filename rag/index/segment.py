@@ -181,33 +181,52 @@ class Segment:
         self._chunks = _map(path / "chunks.jsonl")
         self.annotation_off = cols.get("annotation_off")
         self._annotations = _map(path / "annotations.jsonl") if self.annotation_off is not None else b""
-        terms = json_loads((path / "terms.json").read_bytes())
-        self.postings = Postings(
-            terms,
+        self.doclen = cols["doclen"]
+        self._check_records()
+
+    @cached_property
+    def postings(self) -> Postings:
+        path = self.path
+        return Postings(
+            json_loads((path / "terms.json").read_bytes()),
             np.load(path / "postings-indptr.npy", mmap_mode="r"),
             np.load(path / "postings-docs.npy", mmap_mode="r"),
             np.load(path / "postings-tfs.npy", mmap_mode="r"),
-            cols["doclen"],
+            self.doclen,
         )
-        self.vocab = {t: i for i, t in enumerate(terms)}
-        self.dense = read_dense(path / "dense.faiss")
-        self._check(meta)
 
-    def _check(self, meta: dict[str, Any]) -> None:
-        a, c, post = self.n_articles, self.n_chunks, self.postings
+    @cached_property
+    def vocab(self) -> dict[str, int]:
+        return {t: i for i, t in enumerate(self.postings.terms)}
+
+    @cached_property
+    def dense(self) -> Any:
+        return read_dense(self.path / "dense.faiss")
+
+    def _check_records(self) -> None:
+        a, c = self.n_articles, self.n_chunks
         problems = [
             len(self.article_ids) != a, len(self.article_off) != a + 1, len(self.article_chunks) != a + 1,
             len(self.article_source) != a, len(self.article_date) != a, len(self.article_start) != a,
-            len(self.chunk_off) != c + 1, len(self.chunk_ids) != c, len(self.vec_keys) != c, len(post.doclen) != c,
+            len(self.chunk_off) != c + 1, len(self.chunk_ids) != c, len(self.vec_keys) != c, len(self.doclen) != c,
             int(self.article_chunks[-1]) != c, len(self._articles) != int(self.article_off[-1]),
-            len(self._chunks) != int(self.chunk_off[-1]), len(post.indptr) != len(post.terms) + 1,
-            len(post.docs) != len(post.tfs) or len(post.docs) != int(post.indptr[-1]),
-            self.dense.ntotal != c, self.dense.d != meta["dim"],
+            len(self._chunks) != int(self.chunk_off[-1]),
             self.annotation_off is not None and (len(self.annotation_off) != c + 1
                                                  or len(self._annotations) != int(self.annotation_off[-1])),
         ]
         if any(problems):
-            raise ValueError(f"segment {self.name} is incomplete: its files disagree with its meta.json {meta['counts']}")
+            raise ValueError(f"segment {self.name} is incomplete: its files disagree with its meta.json {self.meta['counts']}")
+
+    def verify(self) -> None:
+        """Open the postings and the dense index too (readers do, before they answer anything)."""
+        post, counts = self.postings, self.meta["counts"]
+        if (len(post.terms) != counts["terms"] or len(post.indptr) != len(post.terms) + 1
+                or len(post.docs) != counts["postings"] or len(post.tfs) != len(post.docs)
+                or int(post.indptr[-1]) != len(post.docs)):
+            raise ValueError(f"segment {self.name} is incomplete: its postings disagree with its meta.json {counts}")
+        if self.dense.ntotal != self.n_chunks or self.dense.d != self.meta["dim"]:
+            raise ValueError(f"segment {self.name} is incomplete: {self.dense.ntotal} vectors for {self.n_chunks} chunks")
+        _ = self.vocab
 
     # ---- records ---------------------------------------------------------------------------------
     def article_line(self, row: int) -> bytes:

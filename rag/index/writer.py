@@ -143,7 +143,7 @@ class IndexWriter:
             try:
                 manifest = read_manifest(self.folder, gen)
                 if manifest.get("schema_version") == SCHEMA_VERSION and manifest.get("encoder") == self.encoder.name:
-                    return None, open_views(self.folder, manifest)
+                    return None, open_views(self.folder, manifest, verify=False)
             except IndexMismatchError:
                 pass
             return None, []
@@ -154,7 +154,7 @@ class IndexWriter:
                 f"(schema {manifest.get('schema_version')}); adding to it with {self.encoder.name!r} would mix "
                 f"vector spaces (or formats): {rebuild_hint(self.folder)}"
             )
-        return manifest, open_views(self.folder, manifest)
+        return manifest, open_views(self.folder, manifest, verify=False)
 
     def apply(
         self,
@@ -228,8 +228,8 @@ class IndexWriter:
                 shutil.rmtree(self.folder / SEGMENTS / name, ignore_errors=True)
             raise
         atomic_write_bytes(self.folder / "CURRENT", _gen_name(gen).encode("ascii"))
-        if full:  # the vector cache keeps what a rebuild of this corpus needs (small writes leave it)
-            cache.save(keep={k.decode() for e in entries for k in e.segment.vec_keys[_live_rows(e)].tolist()})
+        if full and embedded:  # what a full write embedded, for the next rebuild (small writes leave the
+            cache.save()  # cache alone: their vectors are in their segments; compaction collects them)
         self._prune(gen)
         live = sum(e.live for e in entries)
         articles = sum(e.segment.n_articles - len(e.deleted) for e in entries)
@@ -358,11 +358,15 @@ class IndexWriter:
                 raise
             atomic_write_bytes(self.folder / "CURRENT", _gen_name(gen).encode("ascii"))
             cache = VectorCache(self.folder / "cache", self.encoder.name)
-            for e in entries:  # the merged segment's vectors, so a rebuild embeds nothing
+            added = 0
+            for e in entries:  # the vectors small writes left in their segments, so a rebuild embeds nothing
                 rows = _live_rows(e)
-                for k, v in zip(e.segment.vec_keys[rows].tolist(), e.segment.vectors(rows), strict=True):
-                    cache.put(k.decode(), v)
-            cache.save(keep={k.decode() for e in entries for k in e.segment.vec_keys[_live_rows(e)].tolist()})
+                new = [i for i, k in enumerate(e.segment.vec_keys[rows].tolist()) if k.decode() not in cache]
+                for i, v in zip(new, e.segment.vectors(rows[new]), strict=True):
+                    cache.put(e.segment.vec_keys[rows[i]].decode(), v)
+                added += len(new)
+            if added:
+                cache.save()
             self._prune(gen)
             live = sum(e.live for e in entries)
             articles = sum(e.segment.n_articles - len(e.deleted) for e in entries)
