@@ -208,10 +208,11 @@ class Index:
         return np.concatenate(parts) if parts else np.zeros(0, dtype=np.int64)
 
 
-def load_index(folder: Path, encoder_name: str | None = None) -> Index:
-    """Open the live generation; every inconsistency is an error that says how to rebuild."""
+def load_index(folder: Path, encoder_name: str | None = None, generation: int | None = None) -> Index:
+    """Open the live generation (or another one still on disk); every inconsistency is an error that
+    says how to rebuild."""
     folder = Path(folder)
-    gen = current_generation(folder) if folder.is_dir() else None
+    gen = generation if generation is not None else current_generation(folder) if folder.is_dir() else None
     if gen is None:
         raise IndexMissingError(f"no index in {folder}; build one with `rag ingest --index {folder} seeds/`")
     manifest = read_manifest(folder, gen)
