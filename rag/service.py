@@ -146,9 +146,7 @@ class RagService:
     # ---- corpus --------------------------------------------------------------------------------
     def documents(self) -> tuple[list[dict[str, Any]], int]:
         snap = self.snapshot()
-        counts: dict[str, int] = {}
-        for c in snap.index.chunks:
-            counts[c.article_id] = counts.get(c.article_id, 0) + 1
+        counts = snap.index.chunk_counts()
         docs = [
             {
                 "id": a.id,

@@ -182,6 +182,8 @@ def test_a_small_write_adds_one_small_segment_and_readers_reuse_the_others(writa
     assert [c.id for c in second.chunks][: len(first.chunks)] == [c.id for c in first.chunks]
     hit = Retriever(second, QueryCache(encoder)).search("南湾新区接待游客人次", 1)[0]
     assert hit.chunk.article_id == "own-3" and second.chunks_of("own-3") == [hit.chunk]
+    counts = second.chunk_counts()
+    assert counts["own-3"] == 1 and sum(counts.values()) == len(second.chunks) and set(counts) == set(second.articles)
 
 
 def test_an_unchanged_article_is_kept_in_place(writable_index_dir: Path) -> None:

@@ -20,7 +20,7 @@ import hashlib
 import json
 import os
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import asdict
 from pathlib import Path
@@ -202,7 +202,3 @@ def is_stale(folder: Path, files: dict[str, str], encoder_name: str) -> bool:
         or manifest.get("chunk") != asdict(ChunkSettings())
         or manifest.get("bm25") != BM25_PARAMS
     )
-
-
-def sorted_items(values: Iterable[tuple[str, str]]) -> dict[str, str]:
-    return dict(sorted(values))

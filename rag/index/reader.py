@@ -145,7 +145,7 @@ class Index:
         self.generation = generation
         self.manifest = manifest
         self.segments = views
-        self.articles: Mapping[str, Article] = ArticleMap(views)
+        self.articles = ArticleMap(views)
         self.chunks: ChunkList = ChunkList(views)
         lengths = sum(int(np.asarray(v.segment.postings.doclen)[v.rows].sum()) for v in views)
         self.avgdl = lengths / len(self.chunks) if len(self.chunks) else 0.0
@@ -160,11 +160,21 @@ class Index:
         return str(value) if value is not None else None
 
     def chunks_of(self, article_id: str) -> list[Chunk]:
-        ref = self.articles.refs.get(article_id) if isinstance(self.articles, ArticleMap) else None
+        ref = self.articles.refs.get(article_id)
         if ref is None:
             return []
         seg = self.segments[ref[0]].segment
         return [seg.chunk(r) for r in range(int(seg.article_chunks[ref[1]]), int(seg.article_chunks[ref[1] + 1]))]
+
+    def chunk_counts(self) -> dict[str, int]:
+        """Chunks per live article, without reading any chunk."""
+        out: dict[str, int] = {}
+        for view in self.segments:
+            seg = view.segment
+            sizes = np.diff(seg.article_chunks).tolist()
+            for a in np.flatnonzero(view.live_articles).tolist():
+                out[seg.article_ids[a]] = sizes[a]
+        return out
 
     def annotations(self, row: int) -> dict[str, Any] | None:
         """The annotations stored for a chunk by the writer's `annotate`, if of this index's version."""
