@@ -94,8 +94,9 @@ class _Entry:
     @property
     def live(self) -> int:
         seg = self.segment
-        dead = sum(int(seg.article_chunks[a + 1] - seg.article_chunks[a]) for a in self.deleted)
-        return seg.n_chunks - dead
+        if not self.deleted:
+            return seg.n_chunks
+        return seg.n_chunks - int(np.diff(seg.article_chunks)[sorted(self.deleted)].sum())
 
     def keep(self) -> np.ndarray:
         keep = np.ones(self.segment.n_articles, dtype=bool)
