@@ -81,7 +81,20 @@ def add_one(folder: Path) -> dict[str, Any]:
         hits, _ = svc.search(art.text[:40], 3)
         searches.append((time.perf_counter() - t3) * 1000)
         assert any(h.chunk.article_id == art.id for h in hits), "the new article is not found"
+    # the same path with synthetic passage vectors: everything an upload costs but the embedding
+    from scale_index import BenchEncoder
+
+    from rag.types import text_hash
+
+    synthetic = []
+    for k in range(3, 6):
+        (art,) = new_articles(1, ADD_ONE_FROM + k)
+        svc._encoder = BenchEncoder({text_hash(dense_text(c)) for c in chunk_article(art)}, real=svc.encoder)
+        t1 = time.perf_counter()
+        svc.add_articles([art])
+        synthetic.append(time.perf_counter() - t1)
     return {"load_s": round(load_s, 2), "wall_s": [round(x, 3) for x in walls],
+            "without_embedding_s": [round(x, 3) for x in synthetic],
             "encode_s": [round(x, 3) for x in encodes], "first_search_after_write_ms": [round(x, 1) for x in searches],
             "chunks": report.chunks, "segments": report.segments}
 
@@ -217,7 +230,11 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--many", type=int, default=1000, help="articles of the large write")
     ap.add_argument("--sample", type=int, default=25, help="articles whose real embedding is timed")
     ap.add_argument("--questions", type=int, default=80)
+    ap.add_argument("--baseline", action="store_true",
+                    help="also serve the seed index alone, in the same run (the machine's own floor)")
+    ap.add_argument("--parts", default="add_one,add_many,search,serve,compact", help="steps to run, in order")
     args = ap.parse_args(argv)
+    parts = set(args.parts.split(","))
     import scale_index
 
     out: dict[str, Any] = {"machine": machine(), "load_start": load_avg()}
@@ -227,19 +244,30 @@ def main(argv: list[str] | None = None) -> int:
     work = CACHE / f"incremental-{args.chunks}"
     hardlink_copy(Path(built["folder"]), work)
     print(f"index: {out['index']}", file=sys.stderr)
-    out["add_one"] = add_one(work)
-    print(f"add one article: {out['add_one']}", file=sys.stderr)
-    out["add_many"] = add_many(work, args.many, args.sample)
-    print(f"add {args.many} articles: {out['add_many']}", file=sys.stderr)
+    if "add_one" in parts:
+        out["add_one"] = add_one(work)
+        print(f"add one article: {out['add_one']}", file=sys.stderr)
+    if "add_many" in parts:
+        out["add_many"] = add_many(work, args.many, args.sample)
+        print(f"add {args.many} articles: {out['add_many']}", file=sys.stderr)
     questions = questions_of(work, args.questions)
-    out["search"] = search_in_process(work, questions)
-    print(f"search in process (vectors cached): {out['search']}", file=sys.stderr)
-    out["serve"] = serve(work, questions)
-    print(f"server: {out['serve']}", file=sys.stderr)
-    out["compact"] = compact(work)
-    print(f"compact: {out['compact']}", file=sys.stderr)
+    if "search" in parts:
+        out["search"] = search_in_process(work, questions)
+        print(f"search in process (vectors cached): {out['search']}", file=sys.stderr)
+    if "serve" in parts:
+        out["serve"] = serve(work, questions)
+        print(f"server: {out['serve']}", file=sys.stderr)
+    if args.baseline:
+        seeds = scale_index.seed_index()
+        out["serve_seeds"] = serve(seeds, questions_of(seeds, args.questions))
+        print(f"server on the seeds: {out['serve_seeds']}", file=sys.stderr)
+    if "compact" in parts:
+        out["compact"] = compact(work)
+        print(f"compact: {out['compact']}", file=sys.stderr)
     out["load_end"] = load_avg()
-    save("incremental", out)
+    save("incremental" if parts >= {"add_one", "add_many", "serve", "compact"} else "incremental-parts", out)
+    if not parts >= {"add_one", "add_many", "serve", "compact"}:
+        return 0
     line = {
         "chunks": out["add_many"]["chunks"],
         "add_one_article_s": round(statistics.median(out["add_one"]["wall_s"]), 3),
