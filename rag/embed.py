@@ -257,39 +257,54 @@ class VectorCache:
         safe = "".join(c if c.isalnum() or c in "-_." else "_" for c in encoder_name)
         self.path = folder / f"{safe}.npz"
         self._vectors: dict[str, np.ndarray] = {}  # added in this process
-        self._stored: dict[str, int] = {}  # hash → row of the file's matrix
+        self._keys = np.zeros(0, dtype="S64")  # hashes in the file, in the order of its matrix
+        self._rows: dict[str, int] | None = None  # hash → row, built when many texts are looked up
         self._matrix: np.ndarray | None = None
         if self.path.is_file():
             try:
                 with np.load(self.path) as data:
-                    self._stored = {k.decode("ascii"): i for i, k in enumerate(data["keys"])}
+                    self._keys = np.asarray(data["keys"])
             except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile):
-                self._stored = {}  # a damaged cache only costs re-embedding
+                pass  # a damaged cache only costs re-embedding
+
+    def _row(self, key: str) -> int | None:
+        if self._rows is not None:
+            return self._rows.get(key)
+        hits = np.flatnonzero(self._keys == key.encode("ascii"))  # a few texts: no 100k-entry dict
+        return int(hits[0]) if len(hits) else None
+
+    def _index_rows(self) -> dict[str, int]:
+        if self._rows is None:
+            self._rows = {k.decode("ascii"): i for i, k in enumerate(self._keys.tolist())}
+        return self._rows
 
     def __contains__(self, key: str) -> bool:
-        return key in self._vectors or key in self._stored
+        return key in self._vectors or self._row(key) is not None
 
     def _get(self, key: str) -> np.ndarray:
         vec = self._vectors.get(key)
         if vec is not None:
             return vec
+        row = self._row(key)
+        if row is None:
+            raise KeyError(key)
         if self._matrix is None:
             try:
                 with np.load(self.path) as data:
                     self._matrix = np.asarray(data["vectors"], dtype=np.float32)
-                if len(self._matrix) != len(self._stored):
+                if len(self._matrix) != len(self._keys):
                     raise ValueError("keys and vectors differ in number")
             except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile):
-                self._stored, self._matrix = {}, None  # damaged since it was opened: embed again
+                self._keys, self._rows, self._matrix = np.zeros(0, dtype="S64"), None, None  # damaged since opened
                 raise KeyError(key) from None
-        return self._matrix[self._stored[key]]
+        return self._matrix[row]
 
     def put(self, key: str, vector: np.ndarray) -> None:
         """A vector known from elsewhere (an index segment), so `embed` does not compute it again."""
         self._vectors[key] = vector
 
     def items(self) -> Iterator[tuple[str, np.ndarray]]:
-        for key in {**self._stored, **dict.fromkeys(self._vectors)}:
+        for key in {**self._index_rows(), **dict.fromkeys(self._vectors)}:
             try:
                 yield key, self._get(key)
             except KeyError:  # the file was damaged: its vectors are gone, not an error
@@ -304,6 +319,8 @@ class VectorCache:
     ) -> tuple[np.ndarray, int]:
         """Vectors for all texts, encoding only the uncached ones; returns (matrix, newly embedded)."""
         keys = [text_hash(t) for t in texts]
+        if len(set(keys)) > 64:
+            self._index_rows()
         found: dict[str, np.ndarray] = {}
         for k in keys:
             if k in self and k not in found:

@@ -153,10 +153,12 @@ def writer_lock(folder: Path, timeout: float = 30.0) -> Iterator[None]:
 
 
 try:  # faster than json (100k chunks: loads a third faster, dumps ~8x); a dependency of gradio
+    from orjson import OPT_INDENT_2 as _INDENT
     from orjson import dumps as _dumps
     from orjson import loads as json_loads
 except ImportError:  # pragma: no cover
     _dumps = None
+    _INDENT = 0
     json_loads = json.loads
 
 
@@ -176,7 +178,14 @@ def record_row(record: Any) -> dict[str, Any]:
 
 
 def write_json(path: Path, value: Any) -> None:
-    path.write_text(json.dumps(value, ensure_ascii=False, indent=1), encoding="utf-8")
+    """Indented JSON (a manifest is read by people too); orjson where it can, ~10x faster."""
+    if _dumps is not None:
+        try:
+            path.write_bytes(_dumps(value, option=_INDENT))
+            return
+        except TypeError:
+            pass
+    path.write_text(json.dumps(value, ensure_ascii=False, indent=2), encoding="utf-8")
 
 
 def file_digest(path: Path) -> str:

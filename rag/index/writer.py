@@ -289,12 +289,12 @@ class IndexWriter:
 
     def _write_generation(self, gen: int, manifest: dict[str, Any] | None, entries: list[_Entry],
                           digests: dict[str, str]) -> None:
-        live_sources = {e.segment.sources[int(c)] for e in entries for c in e.segment.article_source[e.keep()]}
+        live_sources = {e.segment.sources[c] for e in entries for c in np.unique(e.segment.article_source[e.keep()]).tolist()}
         # a page file is its own source; a JSONL file's articles are sources "stem:id"
         live_stems = live_sources | {s.split(":", 1)[0] for s in live_sources}
-        digests = {k: v for k, v in digests.items() if Path(k).stem in live_stems}
+        digests = {k: v for k, v in digests.items() if os.path.splitext(os.path.basename(k))[0] in live_stems}
         ids = [e.segment.chunk_ids[_live_rows(e)] for e in entries]
-        corpus = np.sort(np.concatenate(ids)) if ids else np.zeros(0, "S16")
+        corpus = np.sort(np.concatenate(ids).astype("S16")) if ids else np.zeros(0, "S16")
         kinds = sorted({e.segment.meta["dense_index"] for e in entries}) or ["IndexFlatIP"]
         previous_version = (manifest or {}).get("annotation_version")
         out = {
@@ -309,7 +309,7 @@ class IndexWriter:
             "ann": self.ann,
             "dense_index": "+".join(kinds),
             "annotation_version": self.annotation_version if self.annotate is not None else previous_version,
-            "corpus_hash": hashlib.sha256(b"\n".join(corpus.tolist())).hexdigest(),
+            "corpus_hash": hashlib.sha256(corpus.tobytes()).hexdigest(),  # the sorted live chunk ids
             "counts": {"articles": sum(e.segment.n_articles - len(e.deleted) for e in entries),
                        "chunks": sum(e.live for e in entries)},
             "files": dict(sorted(digests.items())),
