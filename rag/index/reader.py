@@ -147,7 +147,7 @@ class Index:
         self.segments = views
         self.articles = ArticleMap(views)
         self.chunks: ChunkList = ChunkList(views)
-        lengths = sum(int(np.asarray(v.segment.postings.doclen)[v.rows].sum()) for v in views)
+        lengths = sum(int(v.segment.doclen[v.rows].sum()) for v in views)
         self.avgdl = lengths / len(self.chunks) if len(self.chunks) else 0.0
 
     @property
