@@ -58,6 +58,8 @@ def _clock() -> tuple[float, float]:
 
 def child(corpus: str) -> dict[str, Any]:
     """Runs in its own process: raw encode, cold build, warm build, raw encode."""
+    from scale_index import _gen_size
+
     from rag.chunk import chunk_article
     from rag.embed import load_encoder
     from rag.store import IndexWriter, dense_text
@@ -99,7 +101,7 @@ def child(corpus: str) -> dict[str, Any]:
         "overhead_cpu_pct": round(100 * ((c1 - c0) / raw_cpu - 1), 1),
         "overhead_wall_pct": round(100 * ((w1 - w0) / raw_wall - 1), 1),
         "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024),
-        "index_size_mb": dir_size_mb(folder / f"gen-{warm.generation:06d}"), "vector_cache_mb": dir_size_mb(folder / "cache"),
+        "index_size_mb": _gen_size(folder)["total"], "vector_cache_mb": dir_size_mb(folder / "cache"),
         "load_end": load_avg(),
     })
     shutil.rmtree(folder, ignore_errors=True)

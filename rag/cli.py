@@ -1,4 +1,4 @@
-"""`rag ingest|remove|search|ask|check|serve|mcp|eval` — the command line over the service, and the
+"""`rag ingest|remove|compact|search|ask|check|serve|mcp|eval` — the command line over the service, and the
 composition root: `serve` puts the HTTP API (rag.http) and the UI (ui) on one app."""
 
 from __future__ import annotations
@@ -116,6 +116,13 @@ def _sync(svc: Any, folders: list[Path], bar: ProgressBar | None) -> int:
 def cmd_remove(args: argparse.Namespace) -> int:
     result = _service(args).remove(args.ids)
     print(f"removed {', '.join(result.removed)}; generation {result.generation}: {result.articles} articles")
+    return 0
+
+
+def cmd_compact(args: argparse.Namespace) -> int:
+    report = _service(args).compact()
+    print(f"compacted index into {report.segments} segment(s); generation {report.generation}: "
+          f"{report.articles} articles, {report.chunks} chunks in {report.seconds:.1f}s")
     return 0
 
 
@@ -284,6 +291,11 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("ids", nargs="+")
     sp.add_argument("--lock-timeout", type=float, default=600.0, help="seconds to wait for another writer")
     sp.set_defaults(func=cmd_remove)
+
+    sp = sub.add_parser("compact", help="merge the index's segments into one, dropping deleted rows")
+    common(sp)
+    sp.add_argument("--lock-timeout", type=float, default=600.0, help="seconds to wait for another writer")
+    sp.set_defaults(func=cmd_compact)
 
     sp = sub.add_parser("search", help="retrieve passages")
     common(sp)

@@ -248,20 +248,67 @@ class QueryCache:
 class VectorCache:
     """Passage vectors on disk by (encoder, sha256 of text), so a rebuild embeds only what changed.
 
-    One .npz per encoder holds the text hashes and the matrix together, replaced atomically.
+    One .npz per encoder holds the text hashes and the matrix together, replaced atomically. The
+    hashes are read when the cache is opened, the matrix only when one of its vectors is needed: a
+    small write to a 100k-chunk index (153 MB of vectors) then costs milliseconds, not seconds.
     """
 
     def __init__(self, folder: Path, encoder_name: str) -> None:
         safe = "".join(c if c.isalnum() or c in "-_." else "_" for c in encoder_name)
         self.path = folder / f"{safe}.npz"
-        self._vectors: dict[str, np.ndarray] = {}
+        self._vectors: dict[str, np.ndarray] = {}  # added in this process
+        self._keys = np.zeros(0, dtype="S64")  # hashes in the file, in the order of its matrix
+        self._rows: dict[str, int] | None = None  # hash → row, built when many texts are looked up
+        self._matrix: np.ndarray | None = None
         if self.path.is_file():
             try:
                 with np.load(self.path) as data:
-                    keys = [k.decode("ascii") for k in data["keys"]]
-                    self._vectors = dict(zip(keys, data["vectors"], strict=True))
+                    self._keys = np.asarray(data["keys"])
             except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile):
-                self._vectors = {}  # a damaged cache only costs re-embedding
+                pass  # a damaged cache only costs re-embedding
+
+    def _row(self, key: str) -> int | None:
+        if self._rows is not None:
+            return self._rows.get(key)
+        hits = np.flatnonzero(self._keys == key.encode("ascii"))  # a few texts: no 100k-entry dict
+        return int(hits[0]) if len(hits) else None
+
+    def _index_rows(self) -> dict[str, int]:
+        if self._rows is None:
+            self._rows = {k.decode("ascii"): i for i, k in enumerate(self._keys.tolist())}
+        return self._rows
+
+    def __contains__(self, key: str) -> bool:
+        return key in self._vectors or self._row(key) is not None
+
+    def _get(self, key: str) -> np.ndarray:
+        vec = self._vectors.get(key)
+        if vec is not None:
+            return vec
+        row = self._row(key)
+        if row is None:
+            raise KeyError(key)
+        if self._matrix is None:
+            try:
+                with np.load(self.path) as data:
+                    self._matrix = np.asarray(data["vectors"], dtype=np.float32)
+                if len(self._matrix) != len(self._keys):
+                    raise ValueError("keys and vectors differ in number")
+            except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile):
+                self._keys, self._rows, self._matrix = np.zeros(0, dtype="S64"), None, None  # damaged since opened
+                raise KeyError(key) from None
+        return self._matrix[row]
+
+    def put(self, key: str, vector: np.ndarray) -> None:
+        """A vector known from elsewhere (an index segment), so `embed` does not compute it again."""
+        self._vectors[key] = vector
+
+    def items(self) -> Iterator[tuple[str, np.ndarray]]:
+        for key in {**self._index_rows(), **dict.fromkeys(self._vectors)}:
+            try:
+                yield key, self._get(key)
+            except KeyError:  # the file was damaged: its vectors are gone, not an error
+                continue
 
     def embed(
         self,
@@ -272,7 +319,16 @@ class VectorCache:
     ) -> tuple[np.ndarray, int]:
         """Vectors for all texts, encoding only the uncached ones; returns (matrix, newly embedded)."""
         keys = [text_hash(t) for t in texts]
-        missing = sorted({k: t for k, t in zip(keys, texts, strict=True) if k not in self._vectors}.items())
+        if len(set(keys)) > 64:
+            self._index_rows()
+        found: dict[str, np.ndarray] = {}
+        for k in keys:
+            if k in self and k not in found:
+                try:
+                    found[k] = self._get(k)
+                except KeyError:
+                    pass
+        missing = sorted({k: t for k, t in zip(keys, texts, strict=True) if k not in found}.items())
         done = len(texts) - len(missing)
         if progress:
             progress(done, len(texts))
@@ -280,17 +336,17 @@ class VectorCache:
             part = missing[i : i + batch]
             vecs = encode([t for _, t in part])
             for (k, _), v in zip(part, vecs, strict=True):
-                self._vectors[k] = v
+                self._vectors[k] = found[k] = v
             done += len(part)
             if progress:
                 progress(done, len(texts))
         if not keys:
             return np.zeros((0, 0), dtype=np.float32), 0
-        return np.stack([self._vectors[k] for k in keys]).astype(np.float32), len(missing)
+        return np.stack([found[k] for k in keys]).astype(np.float32), len(missing)
 
     def save(self, keep: set[str] | None = None) -> None:
         """Write the cache atomically, limited to the hashes in `keep` when given."""
-        items = [(k, v) for k, v in self._vectors.items() if keep is None or k in keep]
+        items = [(k, v) for k, v in self.items() if keep is None or k in keep]
         if not items:
             return
         buf = io.BytesIO()

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any
 
 import numpy as np
 
-from .store import Index
+from .index.bm25 import score as bm25_score
+from .index.dense import TIE_MARGIN
+from .index.dense import search as dense_search
+from .index.layout import BM25_PARAMS
+from .index.reader import Index
 from .textzh import tokenize
 from .types import Hit
 
@@ -45,11 +48,6 @@ def reciprocal_rank_fusion(rankings: Sequence[Sequence[int]], weights: Sequence[
     return fused
 
 
-# A filter that leaves at most this many chunks is searched exactly over their vectors: an approximate
-# index explores a fixed number of neighbours and would find few of them.
-EXACT_SUBSET_MAX = 20_000
-
-
 class _Columns:
     """Chunk sources and dates as integer codes into their distinct values, built once per index, so
     a filter is checked once per distinct value instead of once per chunk (100k chunks: ~40 ms → <1 ms)."""
@@ -57,8 +55,16 @@ class _Columns:
     def __init__(self, index: Index) -> None:
         sources: dict[str, int] = {}
         dates: dict[str, int] = {}
-        self.source_codes = np.array([sources.setdefault(c.source, len(sources)) for c in index.chunks], dtype=np.int32)
-        self.date_codes = np.array([dates.setdefault(c.date, len(dates)) for c in index.chunks], dtype=np.int32)
+        source_parts, date_parts = [], []
+        for view in index.segments:
+            seg = view.segment
+            owner = seg.chunk_article()[view.rows]
+            to_source = np.array([sources.setdefault(s, len(sources)) for s in seg.sources] or [0], dtype=np.int32)
+            to_date = np.array([dates.setdefault(d, len(dates)) for d in seg.dates] or [0], dtype=np.int32)
+            source_parts.append(to_source[seg.article_source[owner]] if len(owner) else np.zeros(0, np.int32))
+            date_parts.append(to_date[seg.article_date[owner]] if len(owner) else np.zeros(0, np.int32))
+        self.source_codes = np.concatenate(source_parts) if source_parts else np.zeros(0, np.int32)
+        self.date_codes = np.concatenate(date_parts) if date_parts else np.zeros(0, np.int32)
         self.sources = list(sources)
         self.dates = list(dates)
 
@@ -70,73 +76,65 @@ class _Columns:
 
 
 class Retriever:
-    """Searches one index generation; `embed_query` is usually a `QueryCache`."""
+    """Searches one index generation (all its live segments); `embed_query` is usually a `QueryCache`.
+
+    Equal scores are ordered by document order (`Index.order`), so the same corpus gives the same
+    ranking however it was split into segments."""
 
     def __init__(self, index: Index, embed_query: Callable[[str], np.ndarray]) -> None:
         self.index = index
         self.embed_query = embed_query
         self._columns: _Columns | None = None
+        self._columns_of: Index | None = None  # the index the columns were built for (tests swap .index)
 
     def _mask(self, filters: Filters | None) -> np.ndarray | None:
         if filters is None or not filters.active:
             return None
-        if self._columns is None:  # a race only builds it twice; the result is the same
+        if self._columns is None or self._columns_of is not self.index:  # a race only builds it twice
             self._columns = _Columns(self.index)
+            self._columns_of = self.index
         return self._columns.mask(filters)
 
+    def _ranked(self, rows: np.ndarray, scores: np.ndarray, depth: int) -> list[tuple[int, float]]:
+        """The best `depth` of (rows, scores) by score, then document order."""
+        order = np.lexsort((self.index.order[rows], -scores.astype(np.float64)))[:depth]
+        return [(int(rows[i]), float(scores[i])) for i in order]
+
     def dense(self, query: str, depth: int, mask: np.ndarray | None = None) -> list[tuple[int, float]]:
-        import faiss
-
-        dense = self.index.dense
-        n = len(self.index.chunks)
-        if n == 0 or depth <= 0:
+        index = self.index
+        if not len(index.chunks) or depth <= 0:
             return []
-        vec = np.ascontiguousarray(self.embed_query(query).reshape(1, -1), dtype=np.float32)
-        if mask is None:
-            scores, rows = dense.search(vec, min(depth, n))
-        else:
-            allowed = np.flatnonzero(mask)
-            if not len(allowed):
-                return []
-            depth = min(depth, len(allowed))
-            if isinstance(dense, faiss.IndexHNSW) and len(allowed) <= EXACT_SUBSET_MAX:
-                return self._dense_subset(vec[0], allowed, depth)
-            bits = np.packbits(mask.astype(np.uint8), bitorder="little")
-            selector = faiss.IDSelectorBitmap(n, faiss.swig_ptr(bits))
-            if isinstance(dense, faiss.IndexHNSW):
-                # the graph walk must pass enough allowed nodes to fill `depth` of them
-                ef = max(dense.hnsw.efSearch, int(depth * n / len(allowed)))
-                params: Any = faiss.SearchParametersHNSW(sel=selector, efSearch=min(ef, 4 * dense.hnsw.efSearch))
-            elif isinstance(dense, faiss.IndexIVF):  # probe more lists as the filter gets stricter
-                nprobe = min(dense.nlist, max(dense.nprobe, -(-dense.nprobe * n // len(allowed))))
-                params = faiss.SearchParametersIVF(sel=selector, nprobe=nprobe)
-            else:
-                params = faiss.SearchParameters(sel=selector)
-            scores, rows = dense.search(vec, depth, params=params)
-            del bits  # the selector points into it: keep it alive until the search is done
-        return [(int(r), float(s)) for r, s in zip(rows[0], scores[0], strict=True) if r >= 0]
-
-    def _dense_subset(self, vec: np.ndarray, allowed: np.ndarray, depth: int) -> list[tuple[int, float]]:
-        """Exact inner products over the allowed rows' stored vectors (HNSW keeps them in its storage)."""
-        vectors = self.index.dense.reconstruct_batch(allowed.astype(np.int64))
-        scores = vectors @ vec
-        top = np.argpartition(-scores, depth - 1)[:depth] if depth < len(scores) else np.arange(len(scores))
-        top = top[np.argsort(-scores[top], kind="stable")]
-        return [(int(allowed[i]), float(scores[i])) for i in top]
+        vec = np.asarray(self.embed_query(query), dtype=np.float32).reshape(-1)
+        rows_all, scores_all = [], []
+        for view in index.segments:
+            if not len(view):
+                continue
+            allowed = None if view.complete else view.live_chunks
+            if mask is not None:
+                allowed = np.zeros(view.segment.n_chunks, dtype=bool)
+                allowed[view.rows] = mask[view.base : view.base + len(view)]
+            local, scores = dense_search(view.segment.dense, vec, depth + TIE_MARGIN, allowed, mask is not None)
+            rows_all.append(view.global_rows[local])
+            scores_all.append(scores)
+        if not rows_all:
+            return []
+        return self._ranked(np.concatenate(rows_all), np.concatenate(scores_all), depth)
 
     def bm25(
         self, query: str, depth: int, mask: np.ndarray | None = None, tokens: list[str] | None = None
     ) -> list[tuple[int, float]]:
         tokens = tokenize(query) if tokens is None else tokens
-        if not tokens or not self.index.chunks:
+        index = self.index
+        if not tokens or not len(index.chunks) or depth <= 0:
             return []
-        scores = self.index.bm25.get_scores(tokens)
+        scores = bm25_score(index.segments, tokens, len(index.chunks), index.avgdl, **BM25_PARAMS)
         if mask is not None:
             scores = np.where(mask, scores, 0.0)
-        depth = min(depth, len(scores))
-        top = np.argpartition(-scores, depth - 1)[:depth] if depth < len(scores) else np.arange(len(scores))
-        top = top[np.argsort(-scores[top], kind="stable")]
-        return [(int(r), float(scores[r])) for r in top if scores[r] > 0]
+        positive = np.flatnonzero(scores > 0)
+        if len(positive) > depth:  # keep every row tied with the depth-th score, then order the ties
+            kth = np.partition(scores[positive], len(positive) - depth)[len(positive) - depth]
+            positive = positive[scores[positive] >= kth]
+        return self._ranked(positive, scores[positive], depth)
 
     def search(
         self,
@@ -168,7 +166,8 @@ class Retriever:
             scored = sparse
         else:
             fused = reciprocal_rank_fusion([[r for r, _ in dense], [r for r, _ in sparse]], weights)
-            scored = sorted(fused.items(), key=lambda kv: (-kv[1], kv[0]))
+            order = self.index.order
+            scored = sorted(fused.items(), key=lambda kv: (-kv[1], int(order[kv[0]])))
         return [
             Hit(chunks[r], round(float(s), 6), dense_rank.get(r), sparse_rank.get(r), dense_score.get(r))
             for r, s in scored[:top_k]

@@ -32,7 +32,7 @@ from .ingest import SUPPORTED_SUFFIXES, decode_text, labelled_files, load_paths,
 from .jobs import JobQueue, JobStatus, Progress, WriteResult
 from .present import date_label
 from .retrieve import Filters, Retriever
-from .store import Index, IndexWriter, current_generation, is_stale, load_index
+from .store import BuildReport, Index, IndexWriter, current_generation, is_stale, load_index
 from .types import Answer, Article, Hit
 from .writes import SyncReport, check_conflict, file_digests, plan_sync, plan_write, upload_name
 
@@ -166,9 +166,7 @@ class RagService:
     # ---- corpus --------------------------------------------------------------------------------
     def documents(self) -> tuple[list[dict[str, Any]], int]:
         snap = self.snapshot()
-        counts: dict[str, int] = {}
-        for c in snap.index.chunks:
-            counts[c.article_id] = counts.get(c.article_id, 0) + 1
+        counts = snap.index.chunk_counts()
         docs = [
             {
                 "id": a.id,
@@ -293,6 +291,21 @@ class RagService:
 
         result = self._finish(self.jobs.submit(work, listener=progress), None)
         return replace(reports[0], write=result if reports[0].write is not None else None)
+
+    def compact(self) -> BuildReport:
+        """`rag compact`: merge the index's segments into one (deleted rows dropped), queued after
+        the writes before it like any other write."""
+        reports: list[BuildReport] = []
+
+        def work(progress: Progress) -> WriteResult:
+            writer = IndexWriter(self.index_dir, self.encoder, self.chunk_settings, self.ann, lock_timeout=self.writer_wait)
+            report = writer.compact()
+            reports.append(report)
+            self.load()
+            return WriteResult([], [], [], report.generation, report.articles, report.chunks, 0, round(report.seconds, 3))
+
+        self._finish(self.jobs.submit(work), None)
+        return reports[0]
 
     # ---- internals of writing ------------------------------------------------------------------
     def _sync(

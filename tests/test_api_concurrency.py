@@ -3,7 +3,6 @@ errors, and every citation is a chunk of the index generation its response names
 
 from __future__ import annotations
 
-import json
 import threading
 import time
 from pathlib import Path
@@ -16,6 +15,7 @@ from serving import serve
 from rag.http import create_app
 from rag.service import RagService
 from rag.settings import Settings
+from rag.store import load_index
 
 QUESTIONS = [
     "青岛市2022年外贸进出口总值是多少？",
@@ -49,12 +49,7 @@ CLIENTS = 8
 
 def generation_chunks(folder: Path, gen: int) -> dict[tuple[str, str], tuple[int, int]]:
     """(article id, chunk text) → (start, end) for every chunk of one generation on disk."""
-    out: dict[tuple[str, str], tuple[int, int]] = {}
-    with (folder / f"gen-{gen:06d}" / "chunks.jsonl").open(encoding="utf-8") as fh:
-        for line in fh:
-            c = json.loads(line)
-            out[(c["article_id"], c["text"])] = (c["start"], c["end"])
-    return out
+    return {(c.article_id, c.text): (c.start, c.end) for c in load_index(folder, generation=gen).chunks}
 
 
 @pytest.mark.slow

