@@ -59,7 +59,7 @@ from .ingest import SUPPORTED_SUFFIXES, article_from_record
 from .retrieve import Filters
 from .service import RagService
 from .settings import Settings
-from .store import BuildReport, current_generation
+from .store import BuildReport
 from .textzh import is_blank, split_sentences, strip_controls
 from .types import Article
 
@@ -728,9 +728,9 @@ class ApiState:
     write_wait: float = WRITE_WAIT_S
 
     def start_loading(self) -> None:
-        if self.service.ready or current_generation(self.service.index_dir) is None:
+        if self.service.ready or self.service.backend.current_generation() is None:
             if not self.service.ready:
-                self.load_error = f"no index in {self.service.index_dir} yet; build one or POST /v1/documents"
+                self.load_error = f"no index in {self.service.backend.name} yet; build one or POST /v1/documents"
             self.loaded.set()
             return
         threading.Thread(target=self._load, name="rag-index-load", daemon=True).start()
@@ -972,7 +972,7 @@ def healthz(state: State) -> HealthResponse:
 def readyz(state: State) -> ReadyResponse:
     """503 until the index is loaded (one built after start-up is picked up here)."""
     svc = state.service
-    if not svc.ready and state.loaded.is_set() and current_generation(svc.index_dir) is not None:
+    if not svc.ready and state.loaded.is_set() and svc.backend.current_generation() is not None:
         svc.snapshot()
     if not (svc.ready and state.loaded.is_set()):
         raise ApiError(503, "not_ready", state.load_error or "the index is still loading")
@@ -1246,7 +1246,7 @@ def create_app(
 ) -> FastAPI:
     """The API (and, with `settings.ui`, the Gradio UI at /) over one index folder."""
     settings = settings or Settings()
-    svc = service or RagService(settings.index_dir, settings.encoder)
+    svc = service or RagService(settings.index_dir, settings.encoder, backend=settings.backend)
     app = FastAPI(
         title="中文新闻问答 API",
         version="0.1.0",

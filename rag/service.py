@@ -16,10 +16,11 @@ from typing import Any
 
 from .chunk import ChunkSettings
 from .embed import DEFAULT_ENCODER, Encoder, QueryCache, load_encoder
-from .errors import IndexBusyError, IndexMissingError, NotFoundError
+from .errors import IndexBusyError, NotFoundError
+from .index.milvus import open_backend
 from .ingest import parse_document
 from .retrieve import Filters, Retriever
-from .store import BuildReport, Index, IndexWriter, Progress, current_generation, load_index
+from .store import BuildReport, Index, IndexWriter, Progress
 from .types import Answer, Article, Hit
 
 
@@ -42,8 +43,10 @@ class RagService:
         encoder: str = DEFAULT_ENCODER,
         chunk_settings: ChunkSettings | None = None,
         ann: str = "auto",
+        backend: str = "",
     ) -> None:
         self.index_dir = Path(index_dir)
+        self.backend = open_backend(backend, self.index_dir)  # "" → the folder; milvus://HOST:PORT
         self.encoder_spec = encoder
         self.chunk_settings = chunk_settings
         self.ann = ann
@@ -71,11 +74,11 @@ class RagService:
     def _load_locked(self) -> Snapshot:
         encoder = self.encoder
         current = self._snapshot
-        if current is not None and current.generation == current_generation(self.index_dir):
+        if current is not None and current.generation == self.backend.current_generation():
             return current  # another thread reloaded while this one waited
-        index = load_index(self.index_dir, encoder.name)
+        index = self.backend.load(encoder.name)
         assert self._query_cache is not None
-        snap = Snapshot(index, Retriever(index, self._query_cache))
+        snap = Snapshot(index, self.backend.retriever(index, self._query_cache))
         with self._swap_lock:
             self._snapshot = snap
         return snap
@@ -87,12 +90,10 @@ class RagService:
     def snapshot(self) -> Snapshot:
         snap = self._snapshot
         if snap is None:
-            if current_generation(self.index_dir) is None:
-                raise IndexMissingError(
-                    f"no index in {self.index_dir}; build one with `rag ingest --index {self.index_dir} seeds/`"
-                )
+            if self.backend.current_generation() is None:
+                raise self.backend.missing()
             snap = self.load()
-        elif current_generation(self.index_dir) != snap.generation and self._reload_lock.acquire(blocking=False):
+        elif self.backend.current_generation() != snap.generation and self._reload_lock.acquire(blocking=False):
             # another process (e.g. `rag ingest`) published a new generation: one thread reloads,
             # the others go on answering from the snapshot they have
             try:
@@ -181,7 +182,7 @@ class RagService:
             self._write_lock.release()
 
     def _writer(self, lock_timeout: float) -> IndexWriter:
-        return IndexWriter(self.index_dir, self.encoder, self.chunk_settings, self.ann, lock_timeout=lock_timeout)
+        return self.backend.writer(self.encoder, self.chunk_settings, self.ann, lock_timeout)  # type: ignore[return-value]
 
     def add_articles(
         self,

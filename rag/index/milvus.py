@@ -1,0 +1,743 @@
+"""Milvus as the index backend, for archives that outgrow one machine, and the backend factory.
+
+`--backend milvus://[USER:PASSWORD@]HOST:PORT[/PREFIX]` (or RAG_BACKEND) keeps the index in three
+Milvus collections instead of an index folder:
+
+    PREFIX_chunks    chunk text and metadata, the dense vector (HNSW, inner product) and the BM25
+                     sparse vector that Milvus's BM25 function derives from the passage text with
+                     the jieba analyzer (the same domain terms and stop words as the embedded index)
+    PREFIX_articles  the articles (text split into parts of PART_CHARS), so the service lists them
+    PREFIX_meta      CURRENT (the live generation) and each generation's manifest
+
+Generations work like the folder's: every row carries `gen_added` and `gen_removed`, and a reader of
+generation G sees the rows with gen_added ≤ G < gen_removed. A writer adds rows of G+1 and tombstones
+rows (gen_removed = G+1), then publishes by upserting the one CURRENT row; queries in flight keep
+reading G, and a writer killed before that publication leaves G untouched (the next writer first
+removes what it left). Rows removed by a generation published over RETAIN_S ago are then deleted
+(never those the previous generation sees). One writer at a time: Milvus has no lock, so a writer
+that finds CURRENT moved under it refuses to publish.
+
+Hybrid search is Milvus's own: `hybrid_search` over the dense and BM25 routes with RRFRanker(k=60),
+server-side. Only non-default fusion weights are fused here, from the two routes' rankings.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import asdict, dataclass
+from functools import cached_property
+from pathlib import Path
+from typing import Any
+from urllib.parse import unquote, urlsplit
+
+import numpy as np
+
+from ..chunk import ChunkSettings, chunk_article
+from ..embed import Encoder, VectorCache
+from ..errors import IndexBusyError, IndexMismatchError, IndexMissingError
+from ..retrieve import MODES, RRF_K, Filters, Retriever, reciprocal_rank_fusion
+from ..store import (
+    BM25_PARAMS,
+    HNSW_EF_CONSTRUCTION,
+    HNSW_EF_SEARCH,
+    HNSW_M,
+    SCHEMA_VERSION,
+    BuildReport,
+    Index,
+    IndexWriter,
+    Progress,
+    current_generation,
+    dense_text,
+    load_index,
+    passage_text,
+)
+from ..textzh import STOPWORDS, domain_terms, normalize, tokenize
+from ..types import Article, Chunk, Hit
+
+SCHEME = "milvus://"
+LIVE = 2**62  # gen_removed of a row no generation has removed yet
+PART_CHARS = 16_000  # article text per row: VARCHAR holds 65,535 bytes, a CJK character takes 3-4
+TEXT_MAX = 65_535
+BATCH = 500
+CONNECT_TIMEOUT_S = 10.0
+# Rows a write removes stay this long after it is published, for queries still on the generation
+# before (a request takes milliseconds; the service moves to the live generation on the next one).
+RETAIN_S = 60.0
+CHUNK_FIELDS = ["chunk_id", "article_id", "title", "date", "source", "text", "start", "end", "ordinal"]
+ARTICLE_FIELDS = [
+    "article_id",
+    "part",
+    "title",
+    "text",
+    "source",
+    "date",
+    "date_inferred",
+    "byline",
+    "url",
+    "start",
+    "end",
+]
+
+
+def analyzer_params() -> dict[str, Any]:
+    """Milvus's jieba analyzer with the embedded tokenizer's domain terms (kept whole) and stop words."""
+    return {
+        "tokenizer": {"type": "jieba", "mode": "search", "dict": ["_default_", *domain_terms()]},
+        "filter": ["removepunct", {"type": "stop", "stop_words": sorted(STOPWORDS)}],
+    }
+
+
+def _lit(value: str) -> str:
+    """A string literal for a Milvus filter expression (json's escapes are the C-style ones it reads)."""
+    return json.dumps(value, ensure_ascii=False)
+
+
+def _visible(gen: int) -> str:
+    return f"gen_added <= {gen} and gen_removed > {gen}"
+
+
+def _in(field: str, values: Iterable[str]) -> str:
+    return f"{field} in [{', '.join(_lit(v) for v in values)}]"
+
+
+@dataclass(frozen=True)
+class MilvusTarget:
+    """Where the index lives: the server's URI, credentials and the collections' name prefix."""
+
+    uri: str
+    prefix: str = "rag"
+    token: str = ""
+
+    @staticmethod
+    def parse(spec: str) -> MilvusTarget:
+        parts = urlsplit(spec)
+        prefix = parts.path.strip("/") or "rag"
+        if parts.scheme != "milvus" or not parts.hostname or not parts.port or not prefix.isidentifier():
+            raise ValueError(
+                f"bad backend {spec!r}: use milvus://HOST:PORT or milvus://USER:PASSWORD@HOST:PORT/PREFIX "
+                "(PREFIX: letters, digits and _), or leave it empty for the index folder"
+            )
+        token = f"{unquote(parts.username or '')}:{unquote(parts.password or '')}" if parts.username else ""
+        return MilvusTarget(f"http://{parts.hostname}:{parts.port}", prefix, token)
+
+    @property
+    def display(self) -> str:
+        return f"milvus://{self.uri.removeprefix('http://')}/{self.prefix}"
+
+    def collection(self, kind: str) -> str:
+        return f"{self.prefix}_{kind}"
+
+
+_clients: dict[MilvusTarget, Any] = {}
+_clients_lock = threading.Lock()
+
+
+def client_for(target: MilvusTarget) -> Any:
+    """One MilvusClient per target and process (it is thread-safe and holds the gRPC channel)."""
+    with _clients_lock:
+        client = _clients.get(target)
+        if client is None:
+            import logging
+
+            from pymilvus import MilvusClient
+            from pymilvus.exceptions import MilvusException
+
+            # Milvus Lite returns no MVCC timestamp for iterators and pymilvus warns on every one;
+            # the client's own timestamp is as good on these strongly consistent collections
+            logging.getLogger("pymilvus.client.iterator.query_iterator").setLevel(logging.ERROR)
+
+            try:
+                client = MilvusClient(uri=target.uri, token=target.token, timeout=CONNECT_TIMEOUT_S)
+            except MilvusException as exc:
+                raise IndexMissingError(
+                    f"cannot reach Milvus at {target.display} ({exc.message}); start it or fix --backend / RAG_BACKEND"
+                ) from exc
+            _clients[target] = client
+        return client
+
+
+def _query_all(client: Any, collection: str, expr: str, fields: list[str]) -> Iterator[dict[str, Any]]:
+    """Every row matching `expr` (a plain query stops at 16,384 rows)."""
+    it = client.query_iterator(collection, batch_size=2000, filter=expr, output_fields=fields)
+    try:
+        while batch := it.next():
+            yield from batch
+    finally:
+        it.close()
+
+
+def _meta_get(client: Any, target: MilvusTarget, key: str) -> str | None:
+    rows = client.get(target.collection("meta"), ids=[key], output_fields=["value"])
+    return str(rows[0]["value"]) if rows else None
+
+
+def live_generation(target: MilvusTarget) -> int | None:
+    """The generation CURRENT names, or None when the collections do not exist yet."""
+    client = client_for(target)
+    if not client.has_collection(target.collection("meta")):
+        return None
+    value = _meta_get(client, target, "CURRENT")
+    return int(value) if value else None
+
+
+def _read_manifest(client: Any, target: MilvusTarget, gen: int) -> dict[str, Any]:
+    rows = list(
+        _query_all(
+            client, target.collection("meta"), f"gen == {gen} and pk like 'manifest.%'", ["pk", "value"]
+        )
+    )
+    text = "".join(r["value"] for r in sorted(rows, key=lambda r: int(r["pk"].rsplit(".", 1)[1])))
+    try:
+        return dict(json.loads(text))
+    except ValueError as exc:
+        raise IndexMismatchError(
+            f"the manifest of generation {gen} in {target.display} is unreadable ({exc}); "
+            f"rebuild it with `rag ingest --rebuild --backend {target.display} PATH...`"
+        ) from exc
+
+
+def _article(rows: list[dict[str, Any]]) -> Article:
+    rows = sorted(rows, key=lambda r: r["part"])
+    r = rows[0]
+    return Article(
+        r["article_id"],
+        r["title"],
+        "".join(p["text"] for p in rows),
+        r["source"],
+        r["date"],
+        bool(r["date_inferred"]),
+        r["byline"],
+        r["url"],
+        int(r["start"]),
+        int(r["end"]),
+    )
+
+
+def _chunk(row: dict[str, Any]) -> Chunk:
+    return Chunk(
+        row["chunk_id"],
+        row["article_id"],
+        row["title"],
+        row["date"],
+        row["source"],
+        row["text"],
+        int(row["start"]),
+        int(row["end"]),
+        int(row["ordinal"]),
+    )
+
+
+def _read_articles(client: Any, target: MilvusTarget, expr: str) -> dict[str, Article]:
+    parts: dict[str, list[dict[str, Any]]] = {}
+    for row in _query_all(client, target.collection("articles"), expr, ARTICLE_FIELDS):
+        parts.setdefault(row["article_id"], []).append(row)
+    return {k: _article(v) for k, v in parts.items()}
+
+
+class MilvusIndex:
+    """One generation in Milvus, shaped like the folder's `Index` where the answerer, checker and
+    service look (`generation`, `manifest`, `articles`, `chunks`, `encoder_name`, `chunks_of`):
+    articles are read at load, chunks only when asked for (listing documents); searches go to Milvus."""
+
+    def __init__(
+        self, target: MilvusTarget, generation: int, manifest: dict[str, Any], articles: dict[str, Article]
+    ):
+        self.target = target
+        self.folder = Path(target.display)
+        self.generation = generation
+        self.manifest = manifest
+        self.articles = articles
+        self.client = client_for(target)
+
+    @property
+    def encoder_name(self) -> str:
+        return str(self.manifest["encoder"])
+
+    @cached_property
+    def chunks(self) -> list[Chunk]:
+        rows = _query_all(
+            self.client, self.target.collection("chunks"), _visible(self.generation), CHUNK_FIELDS
+        )
+        return sorted((_chunk(r) for r in rows), key=lambda c: (c.source, c.start, c.id))
+
+    def chunks_of(self, article_id: str) -> list[Chunk]:
+        expr = f"{_visible(self.generation)} and article_id == {_lit(article_id)}"
+        rows = self.client.query(self.target.collection("chunks"), filter=expr, output_fields=CHUNK_FIELDS)
+        return sorted((_chunk(r) for r in rows), key=lambda c: c.ordinal)
+
+
+def load_milvus_index(target: MilvusTarget, encoder_name: str | None = None) -> MilvusIndex:
+    gen = live_generation(target)
+    if gen is None:
+        raise IndexMissingError(
+            f"no index in {target.display}; build one with `rag ingest --backend {target.display} seeds/`"
+        )
+    client = client_for(target)
+    manifest = _read_manifest(client, target, gen)
+    hint = f"rebuild it with `rag ingest --rebuild --backend {target.display} PATH...`"
+    if manifest.get("schema_version") != SCHEMA_VERSION:
+        raise IndexMismatchError(
+            f"index {target.display} has schema {manifest.get('schema_version')}, this version reads {SCHEMA_VERSION}; {hint}"
+        )
+    if encoder_name and manifest.get("encoder") != encoder_name:
+        raise IndexMismatchError(
+            f"index {target.display} was built with encoder {manifest.get('encoder')!r}, not {encoder_name!r}; "
+            f"use --encoder {manifest.get('encoder')} or {hint}"
+        )
+    return MilvusIndex(target, gen, manifest, _read_articles(client, target, _visible(gen)))
+
+
+def _filter_expr(index: MilvusIndex, filters: Filters | None) -> str | None:
+    """The generation's rows, narrowed by the filters; None when no source matches. Source prefixes
+    are resolved against the generation's sources here (a LIKE pattern would need escaping)."""
+    expr = _visible(index.generation)
+    if filters is None or not filters.active:
+        return expr
+    if filters.sources:
+        by_source = Filters(sources=filters.sources)
+        sources = sorted({a.source for a in index.articles.values() if by_source.allows(a.source, "")})
+        if not sources:
+            return None
+        expr += f" and {_in('source', sources)}"
+    # a YYYY[-MM[-DD]] prefix compares like the whole date for ≥; for ≤ every date that starts
+    # with date_to counts, and '~' sorts after every digit and '-'
+    if filters.date_from:
+        expr += f" and date >= {_lit(filters.date_from)}"
+    if filters.date_to:
+        expr += f" and date != '' and date < {_lit(filters.date_to + '~')}"
+    return expr
+
+
+class MilvusRetriever(Retriever):
+    """Dense, BM25 and server-side hybrid (RRF) search in Milvus, returning the same `Hit`s."""
+
+    def __init__(self, index: MilvusIndex, embed_query: Callable[[str], np.ndarray]) -> None:
+        self.index: MilvusIndex = index  # type: ignore[assignment]
+        self.embed_query = embed_query
+
+    def _route(self, kind: str, query: str, depth: int) -> tuple[Any, str, dict[str, Any]]:
+        if kind == "dense":
+            vec = np.asarray(self.embed_query(query), dtype=np.float32).reshape(-1).tolist()
+            return vec, "dense", {"metric_type": "IP", "params": {"ef": max(HNSW_EF_SEARCH, depth)}}
+        return normalize(query), "sparse", {"metric_type": "BM25", "params": {}}
+
+    def _search(self, kind: str, query: str, depth: int, expr: str) -> list[tuple[Chunk, float]]:
+        data, field, params = self._route(kind, query, depth)
+        res = self.index.client.search(
+            self.index.target.collection("chunks"),
+            data=[data],
+            anns_field=field,
+            limit=depth,
+            filter=expr,
+            search_params=params,
+            output_fields=CHUNK_FIELDS,
+        )
+        # Milvus Lite reports BM25 scores negated (smaller is better there); a cluster, positive
+        return [(_chunk(h["entity"]), abs(float(h["distance"]))) for h in res[0]]
+
+    def _hybrid(self, query: str, depth: int, top_k: int, expr: str) -> list[tuple[Chunk, float]]:
+        from pymilvus import AnnSearchRequest, RRFRanker
+
+        requests = []
+        for kind in ("dense", "bm25"):
+            data, field, params = self._route(kind, query, depth)
+            requests.append(
+                AnnSearchRequest(data=[data], anns_field=field, param=params, limit=depth, expr=expr)
+            )
+        res = self.index.client.hybrid_search(
+            self.index.target.collection("chunks"),
+            requests,
+            RRFRanker(RRF_K),
+            limit=top_k,
+            output_fields=CHUNK_FIELDS,
+        )
+        return [(_chunk(h["entity"]), float(h["distance"])) for h in res[0]]
+
+    def search(
+        self,
+        query: str,
+        top_k: int = 5,
+        mode: str = "hybrid",
+        filters: Filters | None = None,
+        weights: tuple[float, float] = (1.0, 1.0),
+        depth: int | None = None,
+    ) -> list[Hit]:
+        """As `Retriever.search`: no hits for empty or stop-word-only queries, top_k capped by the corpus."""
+        if mode not in MODES:
+            raise ValueError(f"unknown mode {mode!r}; use one of {', '.join(MODES)}")
+        if top_k <= 0 or not tokenize(query):
+            return []
+        expr = _filter_expr(self.index, filters)
+        if expr is None:
+            return []
+        depth = depth or max(top_k * 4, 40)
+        if mode == "hybrid" and tuple(weights) == (1.0, 1.0):
+            return [Hit(c, round(s, 6)) for c, s in self._hybrid(query, depth, top_k, expr)]
+        dense = self._search("dense", query, depth, expr) if mode in ("hybrid", "dense") else []
+        sparse = self._search("bm25", query, depth, expr) if mode in ("hybrid", "bm25") else []
+        by_id = {c.id: c for c, _ in [*dense, *sparse]}
+        dense_rank = {c.id: i for i, (c, _) in enumerate(dense, 1)}
+        sparse_rank = {c.id: i for i, (c, _) in enumerate(sparse, 1)}
+        dense_score = {c.id: s for c, s in dense}
+        if mode == "hybrid":  # client-side only for non-default weights
+            order = list(by_id)
+            fused = reciprocal_rank_fusion(
+                [[order.index(c.id) for c, _ in dense], [order.index(c.id) for c, _ in sparse]], weights
+            )
+            scored = [(order[r], s) for r, s in sorted(fused.items(), key=lambda kv: (-kv[1], kv[0]))]
+        else:
+            scored = [(c.id, s) for c, s in (dense or sparse)]
+        return [
+            Hit(by_id[i], round(s, 6), dense_rank.get(i), sparse_rank.get(i), dense_score.get(i))
+            for i, s in scored[:top_k]
+        ]
+
+
+class MilvusWriter:
+    """Writes generations to Milvus: add/replace/remove articles, or rebuild; same `apply` as IndexWriter."""
+
+    def __init__(
+        self,
+        target: MilvusTarget,
+        encoder: Encoder,
+        chunk_settings: ChunkSettings | None = None,
+        cache_dir: Path | None = None,
+    ) -> None:
+        self.target = target
+        self.encoder = encoder
+        self.chunk_settings = chunk_settings or ChunkSettings()
+        self.cache_dir = cache_dir
+        self.client = client_for(target)
+
+    # ---- schema --------------------------------------------------------------------------------
+    def _ensure_collections(self) -> None:
+        from pymilvus import DataType, Function, FunctionType, MilvusClient
+
+        c, t = self.client, self.target
+
+        def base(schema: Any, key_len: int = 128) -> Any:
+            schema.add_field("pk", DataType.VARCHAR, is_primary=True, max_length=key_len)
+            return schema
+
+        if not c.has_collection(t.collection("chunks")):
+            s = base(MilvusClient.create_schema(auto_id=False))
+            for name, size in (
+                ("chunk_id", 64),
+                ("article_id", 64),
+                ("title", 4096),
+                ("date", 32),
+                ("source", 2048),
+            ):
+                s.add_field(name, DataType.VARCHAR, max_length=size)
+            s.add_field("text", DataType.VARCHAR, max_length=TEXT_MAX)
+            s.add_field(
+                "passage",
+                DataType.VARCHAR,
+                max_length=TEXT_MAX,
+                enable_analyzer=True,
+                analyzer_params=analyzer_params(),
+            )
+            for name in ("start", "end", "ordinal", "gen_added", "gen_removed"):
+                s.add_field(name, DataType.INT64)
+            s.add_field("dense", DataType.FLOAT_VECTOR, dim=self.encoder.dim)
+            s.add_field("sparse", DataType.SPARSE_FLOAT_VECTOR)
+            s.add_function(
+                Function(
+                    name="bm25",
+                    function_type=FunctionType.BM25,
+                    input_field_names=["passage"],
+                    output_field_names=["sparse"],
+                )
+            )
+            ip = c.prepare_index_params()
+            ip.add_index(
+                field_name="dense",
+                index_type="HNSW",
+                metric_type="IP",
+                params={"M": HNSW_M, "efConstruction": HNSW_EF_CONSTRUCTION},
+            )
+            ip.add_index(
+                field_name="sparse",
+                index_type="SPARSE_INVERTED_INDEX",
+                metric_type="BM25",
+                params={"bm25_k1": BM25_PARAMS["k1"], "bm25_b": BM25_PARAMS["b"]},
+            )
+            c.create_collection(t.collection("chunks"), schema=s, index_params=ip, consistency_level="Strong")
+        for kind, fields in (
+            (
+                "articles",
+                [
+                    ("article_id", 64),
+                    ("title", 4096),
+                    ("text", TEXT_MAX),
+                    ("source", 2048),
+                    ("date", 32),
+                    ("byline", 4096),
+                    ("url", 4096),
+                ],
+            ),
+            ("meta", [("value", TEXT_MAX)]),
+        ):
+            if c.has_collection(t.collection(kind)):
+                continue
+            s = base(MilvusClient.create_schema(auto_id=False))
+            for name, size in fields:
+                s.add_field(name, DataType.VARCHAR, max_length=size)
+            ints = ("part", "start", "end", "gen_added", "gen_removed") if kind == "articles" else ("gen",)
+            for name in ints:
+                s.add_field(name, DataType.INT64)
+            if kind == "articles":
+                s.add_field("date_inferred", DataType.BOOL)
+            s.add_field("_v", DataType.FLOAT_VECTOR, dim=2)  # Milvus needs a vector field in every collection
+            ip = c.prepare_index_params()
+            ip.add_index(field_name="_v", index_type="FLAT", metric_type="L2")
+            c.create_collection(t.collection(kind), schema=s, index_params=ip, consistency_level="Strong")
+        for kind in ("chunks", "articles", "meta"):
+            c.load_collection(t.collection(kind))
+
+    # ---- rows ----------------------------------------------------------------------------------
+    def _upsert(self, kind: str, rows: Sequence[dict[str, Any]], partial: bool = False) -> None:
+        for i in range(0, len(rows), BATCH):
+            part = list(rows[i : i + BATCH])
+            if partial:
+                self.client.upsert(self.target.collection(kind), part, partial_update=True)
+            else:
+                self.client.upsert(self.target.collection(kind), part)
+
+    def _tombstone(self, kind: str, expr: str, gen: int) -> int:
+        pks = [r["pk"] for r in _query_all(self.client, self.target.collection(kind), expr, ["pk"])]
+        self._upsert(kind, [{"pk": pk, "gen_removed": gen} for pk in pks], partial=True)
+        return len(pks)
+
+    def _recover(self, live: int) -> None:
+        """Undo what a writer killed before publishing left: rows of later generations, tombstones."""
+        for kind in ("chunks", "articles"):
+            self.client.delete(self.target.collection(kind), filter=f"gen_added > {live}")
+            self._tombstone(kind, f"gen_removed > {live} and gen_removed < {LIVE}", LIVE)
+        self.client.delete(self.target.collection("meta"), filter=f"gen > {live}")
+
+    def _check_encoder(self, live: int) -> dict[str, Any]:
+        manifest = _read_manifest(self.client, self.target, live)
+        if manifest.get("schema_version") != SCHEMA_VERSION or manifest.get("encoder") != self.encoder.name:
+            raise IndexMismatchError(
+                f"index {self.target.display} was built with encoder {manifest.get('encoder')!r} "
+                f"(schema {manifest.get('schema_version')}); adding to it with {self.encoder.name!r} would mix "
+                f"vector spaces: run `rag ingest --rebuild --backend {self.target.display} PATH...`"
+            )
+        return manifest
+
+    def _chunk_rows(
+        self, chunks: list[Chunk], gen: int, progress: Progress | None
+    ) -> tuple[list[dict[str, Any]], int]:
+        texts = [dense_text(c) for c in chunks]
+        if self.cache_dir is not None:
+            cache = VectorCache(self.cache_dir, self.encoder.name)
+            vectors, embedded = cache.embed(texts, self.encoder.encode_passages, progress=progress)
+            cache.save()
+        else:
+            vectors = self.encoder.encode_passages(texts) if texts else np.zeros((0, self.encoder.dim))
+            embedded = len(texts)
+        rows = []
+        for c, v in zip(chunks, vectors, strict=True):
+            row = {k: getattr(c, k) for k in CHUNK_FIELDS if k != "chunk_id"}
+            passage = normalize(passage_text(c))
+            if len(passage.encode("utf-8")) > TEXT_MAX:
+                raise ValueError(
+                    f"chunk {c.id} of article {c.article_id} is over {TEXT_MAX} bytes; use a smaller --chunk-size"
+                )
+            row |= {
+                "pk": f"{c.id}.{gen}",
+                "chunk_id": c.id,
+                "passage": passage,
+                "dense": np.asarray(v, dtype=np.float32).tolist(),
+                "gen_added": gen,
+                "gen_removed": LIVE,
+            }
+            rows.append(row)
+        return rows, embedded
+
+    @staticmethod
+    def _article_rows(a: Article, gen: int) -> list[dict[str, Any]]:
+        pieces = [a.text[i : i + PART_CHARS] for i in range(0, len(a.text), PART_CHARS)] or [""]
+        meta = {k: v for k, v in asdict(a).items() if k not in ("id", "text")}
+        return [
+            meta
+            | {
+                "pk": f"{a.id}.{gen}.{n}",
+                "article_id": a.id,
+                "part": n,
+                "text": piece,
+                "gen_added": gen,
+                "gen_removed": LIVE,
+                "_v": [0.0, 0.0],
+            }
+            for n, piece in enumerate(pieces)
+        ]
+
+    def _publish(self, gen: int, manifest: dict[str, Any]) -> None:
+        text = json.dumps(manifest, ensure_ascii=False)
+        pieces = [text[i : i + PART_CHARS] for i in range(0, len(text), PART_CHARS)]
+        self._upsert(
+            "meta",
+            [
+                {
+                    "pk": f"manifest.{gen}.{n}",
+                    "value": p,
+                    "gen": gen,
+                    "_v": [0.0, 0.0],
+                }
+                for n, p in enumerate(pieces)
+            ],
+        )
+        self._upsert(
+            "meta", [{"pk": f"published.{gen}", "value": repr(time.time()), "gen": gen, "_v": [0.0, 0.0]}]
+        )
+        self._upsert("meta", [{"pk": "CURRENT", "value": str(gen), "gen": 0, "_v": [0.0, 0.0]}])
+
+    # ---- writes --------------------------------------------------------------------------------
+    def apply(
+        self,
+        add: Sequence[Article] = (),
+        remove_ids: Iterable[str] = (),
+        replace_sources: Iterable[str] = (),
+        files: dict[str, str] | None = None,
+        rebuild: bool = False,
+        progress: Progress | None = None,
+    ) -> BuildReport:
+        """Publish the next generation: live articles − removed − those of replaced sources + added.
+        Chunks that stay the same keep their rows and vectors; only new chunks are embedded."""
+        t0 = time.perf_counter()
+        c, t = self.client, self.target
+        live = live_generation(t) or 0
+        if rebuild:  # start afresh (perhaps with another encoder's dimension): drop, then recreate
+            for kind in ("chunks", "articles", "meta"):
+                c.drop_collection(t.collection(kind))
+        self._ensure_collections()
+        self._recover(0 if rebuild else live)
+        old_manifest = self._check_encoder(live) if live and not rebuild else {}
+        gen = live + 1
+        seen = _visible(live)
+        # the live articles' ids and sources (not their text) decide what goes
+        owners = {
+            r["article_id"]: r["source"]
+            for r in _query_all(
+                c, t.collection("articles"), f"{seen} and part == 0", ["article_id", "source"]
+            )
+        }
+        drop_sources, drop_ids, adding = set(replace_sources), set(remove_ids), {a.id: a for a in add}
+        gone = {i for i, s in owners.items() if s in drop_sources or i in drop_ids}
+        again = set(adding) & set(owners)
+        old = _read_articles(c, t, f"{seen} and {_in('article_id', again)}") if again else {}
+        same = {i for i in again if old.get(i) == adding[i]}  # re-added unchanged: its rows stay
+        new_articles = [a for i, a in adding.items() if i not in same]
+        redo = (gone | again) - same  # live articles whose rows are replaced or removed
+        old_chunks: dict[str, tuple[str, Chunk]] = {}  # chunk id → (pk, chunk), of those articles
+        if redo:
+            for r in _query_all(
+                c, t.collection("chunks"), f"{seen} and {_in('article_id', redo)}", ["pk", *CHUNK_FIELDS]
+            ):
+                old_chunks[r["chunk_id"]] = (r["pk"], _chunk(r))
+        chunks = [
+            ch
+            for a in sorted(new_articles, key=lambda a: (a.source, a.start, a.id))
+            for ch in chunk_article(a, self.chunk_settings)
+        ]
+        keep = {ch.id for ch in chunks if ch.id in old_chunks and old_chunks[ch.id][1] == ch}
+        fresh = [ch for ch in chunks if ch.id not in keep]
+        rows, embedded = self._chunk_rows(fresh, gen, progress)
+        self._upsert("chunks", rows)
+        stale = [pk for cid, (pk, _) in old_chunks.items() if cid not in keep]
+        self._upsert("chunks", [{"pk": pk, "gen_removed": gen} for pk in stale], partial=True)
+        if redo:
+            self._tombstone("articles", f"{seen} and {_in('article_id', redo)}", gen)
+        self._upsert("articles", [row for a in new_articles for row in self._article_rows(a, gen)])
+
+        counts = old_manifest.get("counts", {"articles": 0, "chunks": 0})
+        n_articles = len((set(owners) - gone) | set(adding))
+        n_chunks = counts["chunks"] - len(stale) + len(fresh)
+        file_digests = {} if rebuild else dict(old_manifest.get("files", {}))
+        file_digests.update(files or {})
+        manifest = {
+            "schema_version": SCHEMA_VERSION,
+            "generation": gen,
+            "created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+            "backend": "milvus",
+            "encoder": self.encoder.name,
+            "dim": self.encoder.dim,
+            "analyzer": "milvus-jieba-search+domain",
+            "chunk": asdict(self.chunk_settings),
+            "bm25": BM25_PARAMS,
+            "dense_index": f"HNSW(M={HNSW_M},efConstruction={HNSW_EF_CONSTRUCTION})",
+            "counts": {"articles": n_articles, "chunks": n_chunks},
+            "files": dict(sorted(file_digests.items())),
+        }
+        if (live_generation(t) or 0) != live:
+            self._recover(live)
+            raise IndexBusyError(
+                f"another writer published to {t.display} meanwhile; nothing was written, try again"
+            )
+        self._publish(gen, manifest)
+        self._prune(gen)
+        return BuildReport(gen, n_articles, n_chunks, embedded, n_chunks - embedded, time.perf_counter() - t0)
+
+    def _prune(self, live: int) -> None:
+        """Delete the rows no reader can still be on: those removed by a generation published over
+        RETAIN_S ago (the one before it stopped being live then), never what the previous one sees."""
+        meta = self.target.collection("meta")
+        published = {
+            int(r["gen"]): float(r["value"])
+            for r in _query_all(self.client, meta, "pk like 'published.%'", ["gen", "value"])
+        }
+        done = [g for g, at in published.items() if g < live and at < time.time() - RETAIN_S]
+        if not done:
+            return
+        cutoff = max(done)  # generations before it are unreadable from here on
+        for kind in ("chunks", "articles"):
+            self.client.delete(self.target.collection(kind), filter=f"gen_removed <= {cutoff}")
+        self.client.delete(meta, filter=f"gen > 0 and gen < {cutoff}")
+
+
+class Backend:
+    """Where the service's index lives: the embedded folder (default) or Milvus."""
+
+    def __init__(self, spec: str, index_dir: Path) -> None:
+        self.index_dir = Path(index_dir)
+        self.target = MilvusTarget.parse(spec) if spec else None
+
+    @property
+    def name(self) -> str:
+        return self.target.display if self.target else str(self.index_dir)
+
+    def current_generation(self) -> int | None:
+        return live_generation(self.target) if self.target else current_generation(self.index_dir)
+
+    def missing(self) -> IndexMissingError:
+        flag = f"--backend {self.target.display}" if self.target else f"--index {self.index_dir}"
+        return IndexMissingError(f"no index in {self.name}; build one with `rag ingest {flag} seeds/`")
+
+    def load(self, encoder_name: str) -> Index:
+        return (
+            load_milvus_index(self.target, encoder_name)
+            if self.target
+            else load_index(self.index_dir, encoder_name)
+        )
+
+    def retriever(self, index: Index, embed_query: Callable[[str], np.ndarray]) -> Retriever:
+        if isinstance(index, MilvusIndex):
+            return MilvusRetriever(index, embed_query)
+        return Retriever(index, embed_query)
+
+    def writer(
+        self, encoder: Encoder, chunk_settings: ChunkSettings | None, ann: str, lock_timeout: float
+    ) -> IndexWriter | MilvusWriter:
+        if self.target:  # the folder's vector cache serves Milvus too: vectors keyed by (encoder, text)
+            return MilvusWriter(self.target, encoder, chunk_settings, cache_dir=self.index_dir / "cache")
+        return IndexWriter(self.index_dir, encoder, chunk_settings, ann, lock_timeout=lock_timeout)
+
+
+def open_backend(spec: str, index_dir: Path) -> Backend:
+    """`""` → the index folder; `milvus://HOST:PORT[/PREFIX]` → Milvus (ValueError says the form)."""
+    return Backend(spec.strip(), index_dir)
