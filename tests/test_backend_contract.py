@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 from conftest import SEEDS, VECTOR_CACHE
-from milvus_server import milvus_lite_server
+from milvus_server import free_port, milvus_lite_server
 
 from rag.errors import IndexMissingError, NotFoundError
 from rag.ingest import load_paths
@@ -271,3 +271,34 @@ def test_removed_rows_are_deleted_once_no_reader_can_see_them(milvus: RagService
 def test_a_bad_backend_spec_says_what_to_write(tmp_path: Path) -> None:
     with pytest.raises(ValueError, match="milvus://HOST:PORT"):
         RagService(tmp_path, backend="milvus:/nohost")
+
+
+def test_an_unreachable_server_is_named_in_the_error(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import rag.index.milvus as backend
+
+    monkeypatch.setattr(backend, "CONNECT_TIMEOUT_S", 1.0)
+    svc = RagService(tmp_path, backend=f"milvus://127.0.0.1:{free_port()}")
+    with pytest.raises(IndexMissingError, match=r"Milvus at milvus://127\.0\.0\.1:\d+/rag"):
+        svc.search("青岛外贸")
+
+
+def test_cli_ingests_rebuilds_and_searches_through_milvus(
+    tmp_path: Path, milvus_spec: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import json
+
+    from rag.cli import main
+
+    page = tmp_path / "docs" / "traffic.jsonl"
+    page.parent.mkdir()
+    rows = [{"id": "bridge", "title": "胶州湾大桥车流量", "text": BRIDGE}, {"id": "ferry", "title": "轮渡客运", "text": FERRY}]
+    page.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8")
+    spec = f"{milvus_spec}/cli{next(_prefixes)}"
+    common = ["--index", str(tmp_path / "index"), "--backend", spec]
+    assert main(["ingest", *common, "--quiet", str(page.parent)]) == 0
+    assert main(["ingest", *common, "--quiet", "--rebuild", str(page.parent)]) == 0
+    out = capsys.readouterr().out.splitlines()
+    assert out[0].startswith(f"ingested 2 articles from 1 files → index {spec} generation 1:")
+    assert " generation 2: 2 articles, 2 chunks " in out[1]
+    assert main(["search", *common, "轮渡运送旅客", "--top-k", "1", "--json"]) == 0
+    assert "58万人次" in capsys.readouterr().out

@@ -27,6 +27,7 @@ import json
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from functools import cached_property
 from pathlib import Path
@@ -57,7 +58,6 @@ from ..store import (
 from ..textzh import STOPWORDS, domain_terms, normalize, tokenize
 from ..types import Article, Chunk, Hit
 
-SCHEME = "milvus://"
 LIVE = 2**62  # gen_removed of a row no generation has removed yet
 PART_CHARS = 16_000  # article text per row: VARCHAR holds 65,535 bytes, a CJK character takes 3-4
 TEXT_MAX = 65_535
@@ -82,11 +82,15 @@ ARTICLE_FIELDS = [
 ]
 
 
+# Milvus Lite ignores the removepunct filter: the common punctuation is in the stop-word list too
+PUNCTUATION = frozenset("，。、；：？！“”‘’（）《》〈〉【】—…·「」『』〔〕,.;:?!()[]{}<>\"'-/%+*~|")
+
+
 def analyzer_params() -> dict[str, Any]:
     """Milvus's jieba analyzer with the embedded tokenizer's domain terms (kept whole) and stop words."""
     return {
-        "tokenizer": {"type": "jieba", "mode": "search", "dict": ["_default_", *domain_terms()]},
-        "filter": ["removepunct", {"type": "stop", "stop_words": sorted(STOPWORDS)}],
+        "tokenizer": {"type": "jieba", "mode": "search", "hmm": True, "dict": ["_default_", *domain_terms()]},
+        "filter": ["removepunct", {"type": "stop", "stop_words": sorted(STOPWORDS | PUNCTUATION)}],
     }
 
 
@@ -159,6 +163,22 @@ def client_for(target: MilvusTarget) -> Any:
         return client
 
 
+@contextmanager
+def _reaching(target: MilvusTarget) -> Iterator[None]:
+    """A failing or unreachable server is a 503 that names it, not a stack trace."""
+    import grpc
+    from pymilvus.exceptions import MilvusException
+
+    try:
+        yield
+    except (MilvusException, grpc.RpcError) as exc:
+        detail = getattr(exc, "message", None) or str(exc)
+        raise IndexMissingError(
+            f"Milvus at {target.display} failed ({detail}); check that it is running and reachable, "
+            "or fix --backend / RAG_BACKEND"
+        ) from exc
+
+
 def _query_all(client: Any, collection: str, expr: str, fields: list[str]) -> Iterator[dict[str, Any]]:
     """Every row matching `expr` (a plain query stops at 16,384 rows)."""
     it = client.query_iterator(collection, batch_size=2000, filter=expr, output_fields=fields)
@@ -177,9 +197,10 @@ def _meta_get(client: Any, target: MilvusTarget, key: str) -> str | None:
 def live_generation(target: MilvusTarget) -> int | None:
     """The generation CURRENT names, or None when the collections do not exist yet."""
     client = client_for(target)
-    if not client.has_collection(target.collection("meta")):
-        return None
-    value = _meta_get(client, target, "CURRENT")
+    with _reaching(target):
+        if not client.has_collection(target.collection("meta")):
+            return None
+        value = _meta_get(client, target, "CURRENT")
     return int(value) if value else None
 
 
@@ -237,6 +258,28 @@ def _read_articles(client: Any, target: MilvusTarget, expr: str) -> dict[str, Ar
     return {k: _article(v) for k, v in parts.items()}
 
 
+class _Chunks(Sequence[Chunk]):
+    """The generation's chunks: counted from the manifest (health checks), read only when iterated."""
+
+    def __init__(self, index: MilvusIndex) -> None:
+        self.index = index
+
+    @cached_property
+    def _rows(self) -> list[Chunk]:
+        ix = self.index
+        rows = _query_all(ix.client, ix.target.collection("chunks"), _visible(ix.generation), CHUNK_FIELDS)
+        return sorted((_chunk(r) for r in rows), key=lambda c: (c.source, c.start, c.id))
+
+    def __len__(self) -> int:
+        return int(self.index.manifest["counts"]["chunks"])
+
+    def __getitem__(self, i):  # type: ignore[no-untyped-def]
+        return self._rows[i]
+
+    def __iter__(self) -> Iterator[Chunk]:
+        return iter(self._rows)
+
+
 class MilvusIndex:
     """One generation in Milvus, shaped like the folder's `Index` where the answerer, checker and
     service look (`generation`, `manifest`, `articles`, `chunks`, `encoder_name`, `chunks_of`):
@@ -257,11 +300,8 @@ class MilvusIndex:
         return str(self.manifest["encoder"])
 
     @cached_property
-    def chunks(self) -> list[Chunk]:
-        rows = _query_all(
-            self.client, self.target.collection("chunks"), _visible(self.generation), CHUNK_FIELDS
-        )
-        return sorted((_chunk(r) for r in rows), key=lambda c: (c.source, c.start, c.id))
+    def chunks(self) -> _Chunks:
+        return _Chunks(self)
 
     def chunks_of(self, article_id: str) -> list[Chunk]:
         expr = f"{_visible(self.generation)} and article_id == {_lit(article_id)}"
@@ -270,6 +310,11 @@ class MilvusIndex:
 
 
 def load_milvus_index(target: MilvusTarget, encoder_name: str | None = None) -> MilvusIndex:
+    with _reaching(target):
+        return _load(target, encoder_name)
+
+
+def _load(target: MilvusTarget, encoder_name: str | None) -> MilvusIndex:
     gen = live_generation(target)
     if gen is None:
         raise IndexMissingError(
@@ -366,6 +411,18 @@ class MilvusRetriever(Retriever):
         depth: int | None = None,
     ) -> list[Hit]:
         """As `Retriever.search`: no hits for empty or stop-word-only queries, top_k capped by the corpus."""
+        with _reaching(self.index.target):
+            return self._hits(query, top_k, mode, filters, weights, depth)
+
+    def _hits(
+        self,
+        query: str,
+        top_k: int,
+        mode: str,
+        filters: Filters | None,
+        weights: tuple[float, float],
+        depth: int | None,
+    ) -> list[Hit]:
         if mode not in MODES:
             raise ValueError(f"unknown mode {mode!r}; use one of {', '.join(MODES)}")
         if top_k <= 0 or not tokenize(query):
@@ -384,8 +441,9 @@ class MilvusRetriever(Retriever):
         dense_score = {c.id: s for c, s in dense}
         if mode == "hybrid":  # client-side only for non-default weights
             order = list(by_id)
+            row = {cid: n for n, cid in enumerate(order)}
             fused = reciprocal_rank_fusion(
-                [[order.index(c.id) for c, _ in dense], [order.index(c.id) for c, _ in sparse]], weights
+                [[row[c.id] for c, _ in dense], [row[c.id] for c, _ in sparse]], weights
             )
             scored = [(order[r], s) for r, s in sorted(fused.items(), key=lambda kv: (-kv[1], kv[0]))]
         else:
@@ -609,6 +667,18 @@ class MilvusWriter:
     ) -> BuildReport:
         """Publish the next generation: live articles − removed − those of replaced sources + added.
         Chunks that stay the same keep their rows and vectors; only new chunks are embedded."""
+        with _reaching(self.target):
+            return self._apply(add, set(remove_ids), set(replace_sources), files or {}, rebuild, progress)
+
+    def _apply(
+        self,
+        add: Sequence[Article],
+        remove_ids: set[str],
+        replace_sources: set[str],
+        files: dict[str, str],
+        rebuild: bool,
+        progress: Progress | None,
+    ) -> BuildReport:
         t0 = time.perf_counter()
         c, t = self.client, self.target
         live = live_generation(t) or 0
@@ -627,7 +697,7 @@ class MilvusWriter:
                 c, t.collection("articles"), f"{seen} and part == 0", ["article_id", "source"]
             )
         }
-        drop_sources, drop_ids, adding = set(replace_sources), set(remove_ids), {a.id: a for a in add}
+        drop_sources, drop_ids, adding = replace_sources, remove_ids, {a.id: a for a in add}
         gone = {i for i, s in owners.items() if s in drop_sources or i in drop_ids}
         again = set(adding) & set(owners)
         old = _read_articles(c, t, f"{seen} and {_in('article_id', again)}") if again else {}
@@ -659,7 +729,7 @@ class MilvusWriter:
         n_articles = len((set(owners) - gone) | set(adding))
         n_chunks = counts["chunks"] - len(stale) + len(fresh)
         file_digests = {} if rebuild else dict(old_manifest.get("files", {}))
-        file_digests.update(files or {})
+        file_digests.update(files)
         manifest = {
             "schema_version": SCHEMA_VERSION,
             "generation": gen,
@@ -674,11 +744,13 @@ class MilvusWriter:
             "counts": {"articles": n_articles, "chunks": n_chunks},
             "files": dict(sorted(file_digests.items())),
         }
-        if (live_generation(t) or 0) != live:
+        if (live_generation(t) or 0) != (0 if rebuild else live):
             self._recover(live)
             raise IndexBusyError(
                 f"another writer published to {t.display} meanwhile; nothing was written, try again"
             )
+        for kind in ("chunks", "articles"):  # seal what was written: sealed segments are searched by
+            c.flush(t.collection(kind))  # their indexes, growing ones row by row (in Lite, in Python)
         self._publish(gen, manifest)
         self._prune(gen)
         return BuildReport(gen, n_articles, n_chunks, embedded, n_chunks - embedded, time.perf_counter() - t0)
