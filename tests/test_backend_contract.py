@@ -302,3 +302,13 @@ def test_cli_ingests_rebuilds_and_searches_through_milvus(
     assert " generation 2: 2 articles, 2 chunks " in out[1]
     assert main(["search", *common, "轮渡运送旅客", "--top-k", "1", "--json"]) == 0
     assert "58万人次" in capsys.readouterr().out
+
+
+def test_compaction_keeps_the_generation_and_its_answers(milvus: RagService) -> None:
+    milvus.add_articles([_article("bridge", BRIDGE)])
+    last = milvus.add_articles([_article("bridge", FERRY, title="轮渡客运"), _article("b2", BRIDGE)])
+    before = [h.chunk.id for h in milvus.search("胶州湾跨海大桥", top_k=5)[0]]
+    report = milvus.backend.writer(milvus.encoder, None, "auto", 30).compact()
+    assert (report.generation, report.articles, report.chunks) == (last.generation, 2, 2)
+    milvus.load()
+    assert [h.chunk.id for h in milvus.search("胶州湾跨海大桥", top_k=5)[0]] == before

@@ -45,7 +45,6 @@ from ..store import (
     HNSW_EF_CONSTRUCTION,
     HNSW_EF_SEARCH,
     HNSW_M,
-    SCHEMA_VERSION,
     BuildReport,
     Index,
     IndexWriter,
@@ -58,6 +57,8 @@ from ..store import (
 from ..textzh import STOPWORDS, domain_terms, normalize, tokenize
 from ..types import Article, Chunk, Hit
 
+# The collections' layout (fields, row keys, generations), independent of the folder's schema
+SCHEMA = 1
 LIVE = 2**62  # gen_removed of a row no generation has removed yet
 PART_CHARS = 16_000  # article text per row: VARCHAR holds 65,535 bytes, a CJK character takes 3-4
 TEXT_MAX = 65_535
@@ -323,9 +324,9 @@ def _load(target: MilvusTarget, encoder_name: str | None) -> MilvusIndex:
     client = client_for(target)
     manifest = _read_manifest(client, target, gen)
     hint = f"rebuild it with `rag ingest --rebuild --backend {target.display} PATH...`"
-    if manifest.get("schema_version") != SCHEMA_VERSION:
+    if manifest.get("schema_version") != SCHEMA:
         raise IndexMismatchError(
-            f"index {target.display} has schema {manifest.get('schema_version')}, this version reads {SCHEMA_VERSION}; {hint}"
+            f"index {target.display} has schema {manifest.get('schema_version')}, this version reads {SCHEMA}; {hint}"
         )
     if encoder_name and manifest.get("encoder") != encoder_name:
         raise IndexMismatchError(
@@ -579,7 +580,7 @@ class MilvusWriter:
 
     def _check_encoder(self, live: int) -> dict[str, Any]:
         manifest = _read_manifest(self.client, self.target, live)
-        if manifest.get("schema_version") != SCHEMA_VERSION or manifest.get("encoder") != self.encoder.name:
+        if manifest.get("schema_version") != SCHEMA or manifest.get("encoder") != self.encoder.name:
             raise IndexMismatchError(
                 f"index {self.target.display} was built with encoder {manifest.get('encoder')!r} "
                 f"(schema {manifest.get('schema_version')}); adding to it with {self.encoder.name!r} would mix "
@@ -731,7 +732,7 @@ class MilvusWriter:
         file_digests = {} if rebuild else dict(old_manifest.get("files", {}))
         file_digests.update(files)
         manifest = {
-            "schema_version": SCHEMA_VERSION,
+            "schema_version": SCHEMA,
             "generation": gen,
             "created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
             "backend": "milvus",
@@ -754,6 +755,21 @@ class MilvusWriter:
         self._publish(gen, manifest)
         self._prune(gen)
         return BuildReport(gen, n_articles, n_chunks, embedded, n_chunks - embedded, time.perf_counter() - t0)
+
+    def compact(self, progress: Progress | None = None) -> BuildReport:
+        """Ask Milvus to merge the collections' segments and drop deleted rows; the generation and
+        its content stay as they are (Milvus also compacts on its own)."""
+        t0 = time.perf_counter()
+        with _reaching(self.target):
+            live = live_generation(self.target)
+            if live is None:
+                raise IndexMissingError(f"no index in {self.target.display} to compact")
+            counts = _read_manifest(self.client, self.target, live)["counts"]
+            for kind in ("chunks", "articles"):
+                self.client.compact(self.target.collection(kind))
+        return BuildReport(
+            live, counts["articles"], counts["chunks"], 0, counts["chunks"], time.perf_counter() - t0
+        )
 
     def _prune(self, live: int) -> None:
         """Delete the rows no reader can still be on: those removed by a generation published over
