@@ -221,6 +221,29 @@ def test_upload_of_the_same_file_replaces_it(empty: RagService) -> None:
     assert "轮渡" in empty.article(articles[0].id).text
 
 
+@pytest.mark.parametrize("kind", BACKENDS)
+def test_http_api_from_settings_writes_and_answers(kind: str, tmp_path: Path, request: pytest.FixtureRequest) -> None:
+    """RAG_BACKEND (Settings.backend) reaches the service the API builds: start empty, upload, ask."""
+    from fastapi.testclient import TestClient
+
+    from rag.api import create_app
+    from rag.settings import Settings
+
+    spec = f"{request.getfixturevalue('milvus_spec')}/api{next(_prefixes)}" if kind == "milvus" else ""
+    settings = Settings(index_dir=tmp_path / "index", backend=spec, ui=False, api_key="", rate_limit_per_minute=0, cors_origins="")
+    with TestClient(create_app(settings)) as c:
+        assert c.get("/readyz").status_code == 503
+        article = {"id": "bridge", "title": "胶州湾大桥车流量", "date": "2025-03", "source": "notes", "text": BRIDGE}
+        added = c.post("/v1/documents", json=article)
+        assert added.status_code == 201, added.text
+        assert c.get("/readyz").status_code == 200
+        answer = c.post("/v1/ask", json={"question": "2025年一季度胶州湾跨海大桥日均通行车辆多少万辆次？"}).json()
+        assert answer["found"], answer
+        assert answer["short_answer"].startswith("4.2万辆")
+        assert answer["generation"] == added.json()["generation"]
+        assert [d["id"] for d in c.get("/v1/documents").json()["documents"]] == ["bridge"]
+
+
 # ---- Milvus only: what its generations promise ----------------------------------------------------
 @pytest.fixture
 def milvus(tmp_path: Path, milvus_spec: str) -> RagService:

@@ -750,11 +750,23 @@ class MilvusWriter:
             raise IndexBusyError(
                 f"another writer published to {t.display} meanwhile; nothing was written, try again"
             )
-        for kind in ("chunks", "articles"):  # seal what was written: sealed segments are searched by
-            c.flush(t.collection(kind))  # their indexes, growing ones row by row (in Lite, in Python)
+        self._seal()
         self._publish(gen, manifest)
         self._prune(gen)
         return BuildReport(gen, n_articles, n_chunks, embedded, n_chunks - embedded, time.perf_counter() - t0)
+
+    def _seal(self) -> None:
+        """Flush what was written: sealed segments are searched through their indexes, growing ones
+        row by row (in Lite, in Python: 10k chunks, ~1.7 s a query against 73 ms sealed). Only an
+        optimisation (reads are strongly consistent either way), so a cluster's flush rate limit is
+        no reason to fail the write."""
+        from pymilvus.exceptions import MilvusException
+
+        for kind in ("chunks", "articles"):
+            try:
+                self.client.flush(self.target.collection(kind))
+            except MilvusException:
+                pass
 
     def compact(self, progress: Progress | None = None) -> BuildReport:
         """Ask Milvus to merge the collections' segments and drop deleted rows; the generation and
