@@ -43,8 +43,9 @@ def _service(kind: str, folder: Path, milvus_spec: str) -> RagService:
 @pytest.fixture(scope="session", params=BACKENDS)
 def seeded(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> RagService:
     """The seed corpus in each backend, read-only for the session."""
-    spec = request.getfixturevalue("milvus_spec") if request.param == "milvus" else ""
-    svc = _service(request.param, tmp_path_factory.mktemp(f"seeds-{request.param}"), spec)
+    if request.param == "folder":
+        return request.getfixturevalue("seed_service")  # type: ignore[no-any-return]
+    svc = _service("milvus", tmp_path_factory.mktemp("seeds-milvus"), request.getfixturevalue("milvus_spec"))
     svc.add_articles(load_paths([SEEDS]))
     return svc
 
@@ -335,3 +336,13 @@ def test_compaction_keeps_the_generation_and_its_answers(milvus: RagService) -> 
     assert (report.generation, report.articles, report.chunks) == (last.generation, 2, 2)
     milvus.load()
     assert [h.chunk.id for h in milvus.search("胶州湾跨海大桥", top_k=5)[0]] == before
+
+
+def test_an_article_milvus_cannot_store_is_refused_before_any_write(milvus: RagService) -> None:
+    from rag.errors import IngestError
+
+    first = milvus.add_articles([_article("bridge", BRIDGE)])
+    with pytest.raises(IngestError, match="title is over 4096 bytes"):
+        milvus.add_articles([_article("ferry", FERRY), _article("long", FERRY, title="长" * 2000)])
+    assert milvus.backend.current_generation() == first.generation
+    assert _rows(milvus, "chunks") == 1

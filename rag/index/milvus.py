@@ -38,7 +38,7 @@ import numpy as np
 
 from ..chunk import ChunkSettings, chunk_article
 from ..embed import Encoder, VectorCache
-from ..errors import IndexBusyError, IndexMismatchError, IndexMissingError
+from ..errors import IndexBusyError, IndexMismatchError, IndexMissingError, IngestError
 from ..retrieve import MODES, RRF_K, Filters, Retriever, reciprocal_rank_fusion
 from ..store import (
     BM25_PARAMS,
@@ -62,6 +62,15 @@ SCHEMA = 1
 LIVE = 2**62  # gen_removed of a row no generation has removed yet
 PART_CHARS = 16_000  # article text per row: VARCHAR holds 65,535 bytes, a CJK character takes 3-4
 TEXT_MAX = 65_535
+FIELD_BYTES = {
+    "article_id": 64,
+    "chunk_id": 64,
+    "title": 4096,
+    "date": 32,
+    "source": 2048,
+    "byline": 4096,
+    "url": 4096,
+}
 BATCH = 500
 CONNECT_TIMEOUT_S = 10.0
 # Rows a write removes stay this long after it is published, for queries still on the generation
@@ -455,6 +464,16 @@ class MilvusRetriever(Retriever):
         ]
 
 
+def _check_fits(article: Article) -> None:
+    for name, limit in FIELD_BYTES.items():
+        value = article.id if name == "article_id" else getattr(article, name, "")
+        if len(str(value).encode("utf-8")) > limit:
+            raise IngestError(
+                f"article {article.id[:64]!r}: its {name} is over {limit} bytes, the most the Milvus backend "
+                "stores; shorten it (nothing was ingested)"
+            )
+
+
 class MilvusWriter:
     """Writes generations to Milvus: add/replace/remove articles, or rebuild; same `apply` as IndexWriter."""
 
@@ -483,14 +502,8 @@ class MilvusWriter:
 
         if not c.has_collection(t.collection("chunks")):
             s = base(MilvusClient.create_schema(auto_id=False))
-            for name, size in (
-                ("chunk_id", 64),
-                ("article_id", 64),
-                ("title", 4096),
-                ("date", 32),
-                ("source", 2048),
-            ):
-                s.add_field(name, DataType.VARCHAR, max_length=size)
+            for name in ("chunk_id", "article_id", "title", "date", "source"):
+                s.add_field(name, DataType.VARCHAR, max_length=FIELD_BYTES[name])
             s.add_field("text", DataType.VARCHAR, max_length=TEXT_MAX)
             s.add_field(
                 "passage",
@@ -528,15 +541,8 @@ class MilvusWriter:
         for kind, fields in (
             (
                 "articles",
-                [
-                    ("article_id", 64),
-                    ("title", 4096),
-                    ("text", TEXT_MAX),
-                    ("source", 2048),
-                    ("date", 32),
-                    ("byline", 4096),
-                    ("url", 4096),
-                ],
+                [(n, FIELD_BYTES[n]) for n in ("article_id", "title", "source", "date", "byline", "url")]
+                + [("text", TEXT_MAX)],
             ),
             ("meta", [("value", TEXT_MAX)]),
         ):
@@ -604,7 +610,7 @@ class MilvusWriter:
             row = {k: getattr(c, k) for k in CHUNK_FIELDS if k != "chunk_id"}
             passage = normalize(passage_text(c))
             if len(passage.encode("utf-8")) > TEXT_MAX:
-                raise ValueError(
+                raise IngestError(
                     f"chunk {c.id} of article {c.article_id} is over {TEXT_MAX} bytes; use a smaller --chunk-size"
                 )
             row |= {
@@ -705,6 +711,8 @@ class MilvusWriter:
         same = {i for i in again if old.get(i) == adding[i]}  # re-added unchanged: its rows stay
         new_articles = [a for i, a in adding.items() if i not in same]
         redo = (gone | again) - same  # live articles whose rows are replaced or removed
+        for art in new_articles:  # refused before anything is written
+            _check_fits(art)
         old_chunks: dict[str, tuple[str, Chunk]] = {}  # chunk id → (pk, chunk), of those articles
         if redo:
             for r in _query_all(
