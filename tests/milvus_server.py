@@ -3,6 +3,8 @@ and benchmark (`milvus-lite server`, from the `milvus` extra; its `chinese` extr
 
 from __future__ import annotations
 
+import ctypes
+import signal
 import socket
 import subprocess
 import sys
@@ -12,6 +14,14 @@ from contextlib import contextmanager
 from pathlib import Path
 
 START_TIMEOUT_S = 60.0
+
+
+def _die_with_parent() -> None:
+    """Linux: the server gets SIGTERM when the test process dies, even by kill -9 (PR_SET_PDEATHSIG)."""
+    try:
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)
+    except OSError:
+        pass
 
 
 def free_port() -> int:
@@ -27,7 +37,7 @@ def milvus_lite_server(data_dir: Path, log: Path | None = None) -> Iterator[str]
     port = free_port()
     out = open(log or data_dir.with_suffix(".log"), "wb")
     cmd = [sys.executable, "-m", "milvus_lite", "server", "--data-dir", str(data_dir), "--host", "127.0.0.1", "--port", str(port)]
-    proc = subprocess.Popen(cmd, stdout=out, stderr=subprocess.STDOUT)
+    proc = subprocess.Popen(cmd, stdout=out, stderr=subprocess.STDOUT, preexec_fn=_die_with_parent)
     try:
         deadline = time.monotonic() + START_TIMEOUT_S
         while True:
