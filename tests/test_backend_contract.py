@@ -260,7 +260,7 @@ def _rows(svc: RagService, kind: str) -> int:
 
 
 def test_a_writer_killed_before_publishing_changes_nothing(milvus: RagService, monkeypatch: pytest.MonkeyPatch) -> None:
-    from rag.index.milvus import MilvusWriter
+    from rag.index.milvus_writer import MilvusWriter
 
     first = milvus.add_articles([_article("bridge", BRIDGE)])
 
@@ -280,12 +280,12 @@ def test_a_writer_killed_before_publishing_changes_nothing(milvus: RagService, m
 
 
 def test_removed_rows_are_deleted_once_no_reader_can_see_them(milvus: RagService, monkeypatch: pytest.MonkeyPatch) -> None:
-    import rag.index.milvus as backend
+    import rag.index.milvus_writer as writer
 
     milvus.add_articles([_article("bridge", BRIDGE)])
     milvus.add_articles([_article("bridge", FERRY)])
     assert _rows(milvus, "chunks") == 2  # the old text stays for readers of the generation before
-    monkeypatch.setattr(backend, "RETAIN_S", 0.0)
+    monkeypatch.setattr(writer, "RETAIN_S", 0.0)
     milvus.add_articles([_article("ferry", FERRY, title="轮渡客运")])
     assert _rows(milvus, "chunks") == 2  # BRIDGE's row (removed by generation 2) is gone: nobody sees it
     milvus.add_articles([_article("ferry", BRIDGE, title="大桥")])
