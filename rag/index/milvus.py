@@ -132,8 +132,13 @@ def client_for(target: MilvusTarget) -> Any:
         if client is None:
             import logging
 
-            from pymilvus import MilvusClient
-            from pymilvus.exceptions import MilvusException
+            try:
+                from pymilvus import MilvusClient
+                from pymilvus.exceptions import MilvusException
+            except ImportError as exc:
+                raise IndexMissingError(
+                    f"the Milvus backend ({target.display}) needs pymilvus: pip install -e '.[milvus]'"
+                ) from exc
 
             # Milvus Lite returns no MVCC timestamp for iterators and pymilvus warns on every one;
             # the client's own timestamp is as good on these strongly consistent collections
