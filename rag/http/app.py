@@ -27,7 +27,9 @@ from .routes import documents, health, jobs, openai, query
 def create_app(settings: Settings | None = None, service: RagService | None = None) -> FastAPI:
     """The API over `settings.index_dir` (or `service`); start-up loading begins at once."""
     settings = settings or Settings()
-    svc = service or RagService(settings.index_dir, settings.encoder, max_queued=settings.limits().queued_jobs)
+    svc = service or RagService(
+        settings.index_dir, settings.encoder, max_queued=settings.limits().queued_jobs, backend=settings.backend
+    )
     guard = Guard(settings)
     endpoint = mcp.McpEndpoint(mcp.build_server(svc), settings) if settings.mcp else None
 

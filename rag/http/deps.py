@@ -12,7 +12,6 @@ from fastapi import Depends, Request
 from ..errors import RagError
 from ..service import RagService
 from ..settings import Settings
-from ..store import current_generation
 from .errors import ApiError
 from .guard import Guard
 
@@ -32,7 +31,7 @@ class ApiState:
     load_error: str = ""
 
     def start_loading(self) -> None:
-        if self.service.ready or current_generation(self.service.index_dir) is None:
+        if self.service.ready or self.service.backend.current_generation() is None:
             if not self.service.ready:
                 self.load_error = f"no index in {self.service.index_dir} yet; build one or POST /v1/documents"
             self.loaded.set()

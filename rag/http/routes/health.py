@@ -5,7 +5,6 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from ...errors import RagError
-from ...store import current_generation
 from ..deps import State
 from ..errors import ApiError, documented
 from ..schemas import HealthResponse, IndexInfo, ReadyResponse
@@ -28,7 +27,7 @@ def healthz(state: State) -> HealthResponse:
 def readyz(state: State) -> ReadyResponse:
     """503 until the index is loaded (one built after start-up is picked up here)."""
     svc = state.service
-    if not svc.ready and state.loaded.is_set() and current_generation(svc.index_dir) is not None:
+    if not svc.ready and state.loaded.is_set() and svc.backend.current_generation() is not None:
         svc.snapshot()
     if not (svc.ready and state.loaded.is_set()):
         raise ApiError(503, "not_ready", state.load_error or "the index is still loading")
