@@ -1,0 +1,103 @@
+"""Answer texts: citations, the answer template, the refusal, and the byline answer.
+
+Everything quoted is the source's own text as written (a traditional-Chinese page is quoted in
+traditional characters), with offsets into the cleaned page.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import replace
+
+from ..analysis import EVIDENCE, Query, coverage
+from ..store import Index
+from ..textzh import fold
+from ..types import Answer, Chunk, Citation, Hit
+from .scoring import Candidate
+
+NOT_FOUND = "资料中没有找到{subject}的相关信息。"
+
+
+def format_date(date: str) -> str:
+    """2023-01 → 2023年1月; 2023-01-28 → 2023年1月28日; '' → 日期不详."""
+    parts = [int(p) for p in date.split("-") if p.isdigit()] if date else []
+    if not parts:
+        return "日期不详"
+    return "".join(f"{v}{u}" for v, u in zip(parts, "年月日", strict=False))
+
+
+def quote(cand: Candidate) -> str:
+    """The evidence sentence exactly as the source writes it."""
+    ev = cand.evidence
+    return cand.hit.chunk.text[ev.start : ev.end]
+
+
+def citation(n: int, cand: Candidate) -> Citation:
+    ev = cand.evidence
+    c = cand.hit.chunk
+    return Citation(n, c.source, c.article_id, c.title, c.date, c.text, quote(cand), ev.page_start, ev.page_end, cand.score)
+
+
+def source_line(n: int, cand: Candidate) -> str:
+    """据《标题》（2023年1月28日）：quoted sentence[n]"""
+    c = cand.hit.chunk
+    lead_in = "据" if n == 1 else "另据"
+    return f"{lead_in}《{c.title}》（{format_date(c.date)}）：{quote(cand)}[{n}]" if c.title else (
+        f"{lead_in}资料（{format_date(c.date)}）：{quote(cand)}[{n}]"
+    )
+
+
+def refuse(q: Query, hits: list[Hit], index: Index, timings: dict[str, float]) -> Answer:
+    """The fixed not-found message, with up to three articles as related reading (one sentence
+    each, the one closest to the question) and never a figure in the message itself."""
+    related: list[Citation] = []
+    seen: set[str] = set()
+    for h in hits:
+        c = h.chunk
+        if c.article_id in seen or len(related) == 3:
+            continue
+        seen.add(c.article_id)
+        sentences = EVIDENCE.get(index, folded_chunk(c))
+        near = max(sentences, key=lambda e: coverage(q.terms, e.text), default=None)
+        related.append(
+            Citation(
+                len(related) + 1, c.source, c.article_id, c.title, c.date, c.text,
+                c.text[near.start : near.end] if near else c.text[:80],
+                near.page_start if near else c.start,
+                near.page_end if near else c.end,
+                h.score,
+            )
+        )
+    message = NOT_FOUND.format(subject=q.subject)
+    if related:
+        message += "相关资料：" + "；".join(f"《{c.title}》（{format_date(c.date)}）[{c.n}]" for c in related) + "。"
+    return Answer(message, None, False, q.qtype, tuple(related), timings)
+
+
+def folded_chunk(chunk: Chunk) -> Chunk:
+    """The chunk with its text and title folded (same lengths, same offsets), for analysis."""
+    text, title = fold(chunk.text), fold(chunk.title)
+    return chunk if (text == chunk.text and title == chunk.title) else replace(chunk, text=text, title=title)
+
+
+def byline_answer(q: Query, hits: list[Hit], index: Index) -> tuple[str, str, Citation] | None:
+    """Who wrote an article: its byline (□记者 白晓 报道 / □中共市委青岛党校 毛振鹏)."""
+    for hit in hits:
+        article = index.articles.get(hit.chunk.article_id)
+        if article is None or not article.byline:
+            continue
+        named = any(s in article.title for s in q.quoted) or coverage(q.terms, article.title) >= 0.5
+        line = article.byline.split(" □")[0]
+        if not named or line not in hit.chunk.text:
+            continue
+        names = [w for w in re.split(r"\s+", re.sub(r"^□|报道$|摄$", "", line).strip()) if w]
+        names = [w for w in names if not re.search(r"记者|通讯员|实习生|日报|新闻|党校|报社|观海", w)]
+        short = "、".join(names) if names else line
+        local = hit.chunk.text.find(line)
+        cite = Citation(
+            1, hit.chunk.source, article.id, article.title, article.date, hit.chunk.text, line,
+            hit.chunk.start + local, hit.chunk.start + local + len(line), hit.score,
+        )
+        text = f"《{article.title}》的作者是{short}。据《{article.title}》（{format_date(article.date)}）署名：{line}[1]"
+        return text, short, cite
+    return None

@@ -1,0 +1,240 @@
+"""How well one evidence sentence, and each of its figures, answers a question (weights: weights.py)."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from ..analysis import (
+    GENERIC_PLACES,
+    SOFT_TERMS,
+    Evidence,
+    Query,
+    aligned,
+    core_term,
+    figure_year,
+    pos_cut,
+    term_in,
+    term_weight,
+)
+from ..figures import Figure
+from ..store import Index
+from ..types import Hit
+from .weights import WEIGHTS as W
+
+
+@dataclass
+class Candidate:
+    """An evidence sentence that agrees with the question, with its score and its answering figures."""
+
+    evidence: Evidence
+    hit: Hit
+    rank: int
+    score: float
+    figures: list[Figure] = field(default_factory=list)
+    align: float = 0.0  # how well its best figure is about what was asked (see figure_alignment)
+
+
+def maximal(terms: tuple[str, ...]) -> list[str]:
+    """Search-mode terms without the parts of longer ones (进出口总值, not also 进出口 and 总值)."""
+    return [t for t in terms if not any(t != u and t in u for u in terms)]
+
+
+def credit(word: str, text: str, question: str = "") -> float:
+    """1 for a word in the text; else the longest part of it that is (出口额 → 出口: 2/3), or
+    pair_credit × the share of its character pairs when most of them are."""
+    if term_in(word, text, question) or term_in(core_term(word), text, question):
+        return 1.0
+    n = len(word)
+    part = max(
+        (j - i for i in range(n) for j in range(i + 2, n + 1) if j - i < n and term_in(word[i:j], text, question)),
+        default=0,
+    )
+    pairs = [word[i : i + 2] for i in range(n - 1)]
+    share = sum(p in text for p in pairs) / len(pairs) if pairs else 0.0
+    return max(part / n, W.pair_credit * share if share >= W.pair_share_min else 0.0)
+
+
+def share_base(question: str) -> str:
+    """What a share is a share of, as a pattern: 占全国的比重 → 全国|我国|…; '' when not stated."""
+    m = re.search(r"占(?:同期)?([\u4e00-\u9fff]{2,5}?)(?:的|比重|多少|几成|外贸|进出口|出口|进口)", question)
+    if not m:
+        return ""
+    base = m.group(1)
+    return _SHARE_BASES.get(base, re.escape(base))
+
+
+_SHARE_BASES = {"全国": "全国|我国|中国|国内", "全省": "全省|[\u4e00-\u9fff]{2,3}省", "全市": "全市|[\u4e00-\u9fff]{2,3}市"}
+
+
+def asked_noun(question: str) -> str:
+    """The thing being counted or measured: 提供了多少个岗位 → 岗位."""
+    m = re.search(r"(?:多少|几)[个家项位名艘列条座场批件套次户台辆架所种]?([\u4e00-\u9fff]{2,4})", question)
+    return m.group(1) if m and m.group(1) not in ("亿元", "万元", "美元") else ""
+
+
+def wanted_figures(q: Query, ev: Evidence) -> list[Figure]:
+    """The sentence's figures of a kind the question asks for, about an asked year and measure."""
+    kinds = q.wanted_kinds
+    if kinds is None:
+        return []
+    figs = [f for f in ev.figures if f.kind in kinds]
+    if q.years:  # a figure for another year is not an answer (2020年…突破6000亿元 when 2022 is asked)
+        figs = [f for f in figs if figure_year(f, ev.article_date) in (None, *q.years)]
+    if q.qtype == "percent" and re.search(r"占|比重|比例|占比|share", q.text):
+        figs = [f for f in figs if f.measure == "share"] or figs
+        base = share_base(q.text)
+        if base:  # 占全国的比重 is not answered by 占山东省…的27.4%
+            figs = [f for f in figs if f.measure == "share" and re.search(base, f.context)]
+    elif q.asks == ("percent",) and re.search(r"增|降|提高|growth|grew|increase", q.text):
+        figs = [f for f in figs if f.measure == "growth"] or figs
+    return figs
+
+
+def figure_alignment(q: Query, fig: Figure, sentence: str = "") -> float:
+    """How well a figure is about what was asked: question terms in the words before it (出口
+    5361.1亿元) and the noun after a count (87个外资项目), less words the question did not use
+    (服务进出口 when 进出口 was asked)."""
+    after = re.split(r"[，。；、,;]", sentence[fig.end : fig.end + 8])[0] if fig.kind == "count" else ""
+    ctx = fig.context + after
+    matched = sum(
+        term_weight(t) * (W.focus_term if t in q.focus else W.other_term) for t in q.terms if term_in(t, ctx, q.match_text)
+    )
+    asked_counter = re.search(r"(?:多少|几)([个家项位名艘列条座场批件套次户台辆架所种])", q.text)
+    if asked_counter and fig.counter == asked_counter.group(1):
+        matched += W.counter_match
+    noun = asked_noun(q.text)
+    if noun and (noun in after or noun in fig.context[-len(noun) - 4 :]):
+        matched += W.asked_noun * term_weight(noun)
+    place_chars = set("".join(q.places)) | set("全市省本")
+    hanzi = [ch for ch in re.findall(r"[\u4e00-\u9fff]", fig.context[-8:]) if ch not in place_chars]
+    covered = sum(1 for ch in hanzi if ch in q.match_text)
+    precision = covered / len(hanzi) if hanzi else W.precision_unknown
+    return matched + W.precision * precision
+
+
+def subject_penalty(q: Query, sentence: str) -> float:
+    """Names and nouns in a sentence's opening clause that the question does not use mark a more
+    specific subject (青岛自贸片区… when 青岛市 was asked about)."""
+    head = re.split(r"[，；：,;:]", sentence, maxsplit=1)[0]
+    penalty = 0.0
+    for word, flag in pos_cut(head):
+        if len(word) < 2 or word in q.text or word in GENERIC_PLACES or not re.search(r"[\u4e00-\u9fff]", word):
+            continue
+        if flag in ("ns", "nt", "nz", "x", "j"):
+            penalty += W.subject_place
+        elif flag == "n":
+            penalty += W.subject_noun
+    return min(penalty, W.subject_max)
+
+
+_TYPE_CUE = {
+    "place": re.compile(r"位于|在|落户|设在|地处|坐落|分布|来自|出生|于[\u4e00-\u9fff]"),
+    "list": re.compile(r"[、]|和|以及|包括|即"),
+}
+
+
+def _fits_type(q: Query, ev: Evidence, figures: list[Figure], index: Index) -> bool:
+    """A figure question needs a figure of the asked kind about the asked indicator; a date question a date."""
+    if q.wanted_kinds is not None:
+        if not figures:
+            return False
+        # the indicator asked about must be in the sentence itself (货物吞吐量, not just 货值)
+        indicator = [t for t in maximal(q.focus) if t not in SOFT_TERMS and len(t) >= 2]
+        if indicator and not any(credit(t, ev.text, q.match_text) >= 0.5 for t in indicator):
+            unit = re.search(r"(?:多少|几)([\u4e00-\u9fff]{1,2})", q.text)
+            return bool(unit and any(unit.group(1) in f.raw for f in figures))  # 多少厘米 → 15至20厘米
+        return True
+    if q.qtype == "date":
+        return bool(ev.periods or re.search(r"\d{1,2}月|\d{4}年", ev.text))
+    cue = _TYPE_CUE.get(q.qtype)
+    return cue is None or bool(cue.search(ev.text))
+
+
+def score_sentence(
+    q: Query, ev: Evidence, hit: Hit, rank: int, index: Index, topic: frozenset[str] = frozenset()
+) -> Candidate | None:
+    """The sentence as a candidate answer, or None when it disagrees with the question's year, span,
+    place or answer type."""
+    if not aligned(q, ev, index):
+        return None
+    figures = wanted_figures(q, ev)
+    if not _fits_type(q, ev, figures, index):
+        return None
+    total = sum(term_weight(t) for t in q.terms) or 1.0
+    got = 0.0
+    for t in q.terms:
+        if term_in(t, ev.text, q.match_text) or (t in topic and t in ev.chunk.title):
+            got += term_weight(t)  # a headline's topic holds for every sentence under it (它的根部…)
+        elif term_in(t, ev.context, q.match_text):
+            got += W.context_term * term_weight(t)
+    score = got / total
+    if topic and not any(t in ev.text or t in ev.context for t in topic):
+        score -= W.off_topic
+    score += W.rank_bonus / (1 + rank)
+    if figures and q.qtype == "rank":
+        score += W.rank_figure
+    score += sum(
+        W.quoted_in_sentence if s in ev.text else W.quoted_in_context if s in ev.context else 0.0 for s in q.quoted
+    )
+    score += W.plan_match * sum(1 for p in q.plans if p in ev.text or p in ev.context)
+    if q.years and q.years & ev.years:
+        score += W.year_match
+    if q.spans and any((p.start_month, p.end_month) in q.spans for p in ev.periods):
+        score += W.span_match
+    if q.qtype == "list":
+        score += W.list_item * min(ev.text.count("、"), W.list_items_max)
+        if any(re.search(re.escape(t) + r"[^。]{0,4}(?:即|包括|分别是|有|：)", ev.text) for t in q.terms):
+            score += W.list_intro
+    if figures:
+        score -= subject_penalty(q, ev.text)
+    if q.qtype == "entity" and re.search(r"《[^》]+》", ev.text):
+        score += W.entity_title
+    figures.sort(key=lambda f: -figure_alignment(q, f, ev.text))
+    align = figure_alignment(q, figures[0], ev.text) if figures else 0.0
+    return Candidate(ev, hit, rank, score, figures, align)
+
+
+def content_score(q: Query, cand: Candidate) -> float:
+    """How much of the question the sentence (fully) and its paragraph (in part) carry, word by word;
+    a compound the source writes differently gets partial credit (出口额 vs 出口5361.1亿元)."""
+    ev = cand.evidence
+    words = maximal(q.terms)
+    total = sum(term_weight(t) for t in words) or 1.0
+    got = sum(
+        term_weight(t) * max(credit(t, ev.text, q.match_text), W.context_credit * credit(t, ev.context, q.match_text))
+        for t in words
+    )
+    return got / total
+
+
+_NOUN_FLAGS = ("n", "ns", "nr", "nt", "nz", "eng", "nrt", "vn")
+
+
+def missing_noun(q: Query, pool: str) -> str | None:
+    """A noun of the question that no retrieved passage mentions (烟台, 财政收入, GDP): unless the
+    evidence matches the rest of the question closely, the passages are not about that."""
+    for word in maximal(q.terms):
+        if word in SOFT_TERMS or credit(word, pool, q.match_text):
+            continue
+        flags = {f for _, f in pos_cut(word)}
+        if flags & set(_NOUN_FLAGS):
+            return word
+    return None
+
+
+def absent_share(q: Query, pool: str) -> float:
+    """Share of the question's words that the retrieved passages never mention (常住人口 in a corpus
+    without population figures). A word counts as mentioned when most of its character pairs are
+    (进出口额 is mentioned by 进出口…亿元)."""
+    words = maximal(q.terms)
+    if not words:
+        return 0.0
+    total = sum(term_weight(w) for w in words)
+    return sum(term_weight(w) for w in words if not credit(w, pool)) / total
+
+
+def is_subject(q: Query, word: str) -> bool:
+    """The word opens the question, perhaps after a time (烟台2022年… / 2022年烟台…): what it asks about."""
+    head = re.sub(r"^(?:(?:19|20)\d{2}年?|\d{1,2}(?:-|至)\d{1,2}月|今年|去年|[，,\s])*", "", q.match_text.lower())
+    return head.startswith(word)
