@@ -55,6 +55,8 @@ from types import ModuleType
 
 __all__ = [
     "EMPTY_PERIOD",
+    "FORECAST_CUES",
+    "TARGET_CUES",
     "Figure",
     "Period",
     "compare",
@@ -279,8 +281,9 @@ _PACE_RE = re.compile(r"[比较]\w{0,8}?(?:(?P<up>加快)|放缓)了?$")
 _RANK_MOVE_RE = re.compile(r"(上升|提升|前进|前移|跃升|攀升)了?$|(下降|后退|下滑|回落|后移)了?$")
 _SHARE_RE = re.compile(r"(?<![抢侵霸独攻])占(?![地用领据线道])|比重|份额|占有率|全[国省市区球]\w{0,10}的$")
 _GROWTH_REACH = 6  # a growth word counts only this close to the figure: 同比分别增长, 增速高于全国
-_TARGET_RE = re.compile(r"力争|争取|计划|目标|确保|力求|规划|拟|努力")
-_FORECAST_RE = re.compile(r"预计|预期|有望|预测|估计|可望|可达|将(?!近)")
+# The one list of status cues: figures and rag.understand.status both read these.
+TARGET_CUES = re.compile(r"力争|争取|计划|目标|确保|力求|规划|拟|努力")
+FORECAST_CUES = re.compile(r"预计|预期|有望|预测|估计|可望|可达|将(?!近)")
 _LIST_GAPS = frozenset(["、", "和", "与", "及", "以及", "或"])
 
 # ---------------------------------------------------------------------------------------------------
@@ -794,15 +797,15 @@ def _measure(context: str, d: _Draft) -> tuple[str, int]:
 def _status(text: str, part_start: int, start: int, end: int, clause_end: int) -> str:
     """Target or forecast from the nearest cue earlier in the sentence, else in the rest of the clause."""
     best, best_pos = "actual", -1
-    for regex, status in ((_TARGET_RE, "target"), (_FORECAST_RE, "forecast")):
+    for regex, status in ((TARGET_CUES, "target"), (FORECAST_CUES, "forecast")):
         for hit in regex.finditer(text, part_start, start):
             if hit.start() > best_pos:
                 best, best_pos = status, hit.start()
     if best_pos >= 0:
         return best
-    if _TARGET_RE.search(text, end, clause_end):
+    if TARGET_CUES.search(text, end, clause_end):
         return "target"
-    return "forecast" if _FORECAST_RE.search(text, end, clause_end) else "actual"
+    return "forecast" if FORECAST_CUES.search(text, end, clause_end) else "actual"
 
 
 def _governing_period(

@@ -3,7 +3,8 @@
 Claims here are written for this file (not the dev set) and cover every rule of the fact-check issue:
 qualifier intervals (近七成, 八成以上, 超600亿元), 翻番, ranks, growth direction, currency, rounding,
 another year, another place, forecast vs actual, another indicator (出口 vs 进口), several figures.
-Tests that need the seed index are marked slow; the rest exercise the pure helpers.
+Tests that need the seed index are marked slow; the rest go through the public names of rag.check
+and rag.understand.
 """
 
 from __future__ import annotations
@@ -19,19 +20,11 @@ from typing import Any
 
 import pytest
 
-from rag.check import (
-    CheckResult,
-    Compared,
-    FigureCheck,
-    _claim_extract,
-    _compare,
-    _contexts,
-    _indicators,
-    _status,
-    render_results,
-)
+from rag.check import CheckResult, Compared, FigureCheck, extract_claim_figures, render_results
+from rag.check.judge import compare_figures
 from rag.figures import extract_figures
 from rag.types import Citation
+from rag.understand import contexts, figure_status, indicators
 
 ROOT = Path(__file__).resolve().parent.parent
 DEV = ROOT.parent / "shared" / "eval" / "dev_claims.jsonl"
@@ -269,44 +262,44 @@ def test_render_results_without_an_index() -> None:
 
 
 def test_words_read_as_figures() -> None:
-    half, over, near = (_claim_extract(t)[0] for t in ("占全市的一半", "占全市的过半", "占全市的近一半"))
+    half, over, near = (extract_claim_figures(t)[0] for t in ("占全市的一半", "占全市的过半", "占全市的近一半"))
     assert (half.raw, half.low, half.high) == ("一半", 45.0, 55.0)
     assert (over.raw, over.low, over.high) == ("过半", 50.0, 100.0)
     assert (near.low, near.high) == (45.0, 50.0)
-    times = _claim_extract("进出口值同比增长一倍")[0]
+    times = extract_claim_figures("进出口值同比增长一倍")[0]
     assert times.raw == "一倍" and times.measure == "growth"
 
 
 def test_touching_intervals_refute() -> None:
     claim = extract_figures("准备时长压缩至2天")[0]
     source = extract_figures("准备时长压缩至1天")[0]
-    assert _compare(claim, source) == "refutes"
-    assert _compare(claim, claim) == "supports"
+    assert compare_figures(claim, source) == "refutes"
+    assert compare_figures(claim, claim) == "supports"
 
 
 def test_status_is_read_in_the_figures_own_clause() -> None:
     s = "“十三五”期间，预计2020年完成利用外资59亿美元，实际使用外资323亿美元。"
     forecast, actual = (f for f in extract_figures(s) if f.unit == "USD")
-    assert _status(s, forecast) == "forecast"
-    assert _status(s, actual) == "actual"
+    assert figure_status(s, forecast) == "forecast"
+    assert figure_status(s, actual) == "actual"
     lead = "预计2020年青岛进出口6200亿元，比“十二五”末净增1840亿元左右。"
-    assert {_status(lead, f) for f in extract_figures(lead)} == {"forecast"}
+    assert {figure_status(lead, f) for f in extract_figures(lead)} == {"forecast"}
 
 
 def test_lists_are_read_respectively() -> None:
     s = "对韩国和日本分别进出口755.2亿元和644.4亿元，同比分别增长4.5%和4.8%。"
     figs = tuple(extract_figures(s))
-    near = [n for n, _ in _contexts(s, figs)]
+    near = [n for n, _ in contexts(s, figs)]
     assert "日本" not in near[0] and "韩国" in near[0]
     assert "韩国" not in near[1] and "日本" in near[1]
     assert "日本" in near[3] and "韩国" not in near[3]
     s = "2023年货物吞吐量突破7亿吨，集装箱吞吐量首破3000万标准箱，稳居全球第四位、第五位。"
     figs = tuple(extract_figures(s))
-    near = [n for n, _ in _contexts(s, figs)]
+    near = [n for n, _ in contexts(s, figs)]
     assert "货物" in near[2] and "集装箱" in near[3]
 
 
 def test_indicators_tell_export_from_trade() -> None:
-    assert _indicators("外贸进出口", "")["flow"] == {"trade"}
-    assert _indicators("出口", "")["flow"] == {"export"}
-    assert _indicators("跃居全球", "货物吞吐量跃居全球第四，集装箱超越釜山港，")["cargo"] == {"container"}
+    assert indicators("外贸进出口", "")["flow"] == {"trade"}
+    assert indicators("出口", "")["flow"] == {"export"}
+    assert indicators("跃居全球", "货物吞吐量跃居全球第四，集装箱超越釜山港，")["cargo"] == {"container"}

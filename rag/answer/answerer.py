@@ -12,9 +12,9 @@ import re
 import time
 from collections.abc import Sequence
 
-from ..analysis import EVIDENCE, Query, analyse
 from ..retrieve import Filters, Retriever
 from ..types import Answer
+from ..understand import EVIDENCE, Query, analyse
 from .compose import byline_answer, citation, folded_chunk, format_date, refuse, source_line
 from .scoring import Candidate, absent_share, content_score, is_subject, maximal, missing_noun, score_sentence
 from .short import lead, short_answer

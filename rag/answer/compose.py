@@ -9,10 +9,10 @@ from __future__ import annotations
 import re
 from dataclasses import replace
 
-from ..analysis import EVIDENCE, Query, coverage
 from ..store import Index
 from ..textzh import fold
 from ..types import Answer, Chunk, Citation, Hit
+from ..understand import EVIDENCE, Query, coverage
 from .scoring import Candidate
 
 NOT_FOUND = "资料中没有找到{subject}的相关信息。"

@@ -5,7 +5,10 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from ..analysis import (
+from ..figures import Figure
+from ..store import Index
+from ..types import Hit
+from ..understand import (
     GENERIC_PLACES,
     SOFT_TERMS,
     Evidence,
@@ -17,9 +20,6 @@ from ..analysis import (
     term_in,
     term_weight,
 )
-from ..figures import Figure
-from ..store import Index
-from ..types import Hit
 from .weights import WEIGHTS as W
 
 

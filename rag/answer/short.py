@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 
-from ..analysis import Query, pos_cut
+from ..understand import Query, pos_cut
 from .scoring import Candidate, figure_alignment
 from .weights import WEIGHTS as W
 

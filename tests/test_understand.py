@@ -1,11 +1,12 @@
-"""Question analysis: types, times, places, terms and compound-aware matching."""
+"""The understanding layer: question analysis (types, times, places, terms), compound-aware matching,
+frames of evidence figures and their stored annotations."""
 
 from __future__ import annotations
 
 import pytest
 
-from rag.analysis import analyse, classify, core_term, term_in
-from rag.answer import _merge_follow_up
+from rag.answer import merge_follow_up
+from rag.understand import analyse, classify, core_term, term_in
 
 
 @pytest.mark.parametrize(
@@ -74,5 +75,5 @@ def test_year_without_nian_is_read_but_counts_are_not_years() -> None:
 
 def test_follow_up_takes_the_previous_question() -> None:
     history = ["2022年青岛外贸进出口总值是多少？"]
-    assert _merge_follow_up("那2023年呢？", history) == "2023年青岛外贸进出口总值是多少？"
-    assert _merge_follow_up("青岛海关关长是谁？", history) == "青岛海关关长是谁？"
+    assert merge_follow_up("那2023年呢？", history) == "2023年青岛外贸进出口总值是多少？"
+    assert merge_follow_up("青岛海关关长是谁？", history) == "青岛海关关长是谁？"
