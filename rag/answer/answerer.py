@@ -12,11 +12,23 @@ import re
 import time
 from collections.abc import Sequence
 
+from ..present import format_date
 from ..retrieve import Filters, Retriever
+from ..textzh import fold
 from ..types import Answer
 from ..understand import EVIDENCE, Query, analyse
-from .compose import byline_answer, citation, folded_chunk, format_date, refuse, source_line
-from .scoring import Candidate, absent_share, content_score, is_subject, maximal, missing_noun, score_sentence
+from .compose import byline_answer, citation, refuse, source_line
+from .scoring import (
+    Candidate,
+    absent_share,
+    content_score,
+    general_candidate,
+    is_subject,
+    maximal,
+    missing_noun,
+    question_pairs,
+    score_sentence,
+)
 from .short import lead, short_answer
 from .weights import WEIGHTS as W
 
@@ -74,24 +86,32 @@ class Answerer:
                 {k: round(v, 2) for k, v in timings.items()},
             )
 
-        folded = [folded_chunk(h.chunk) for h in hits]
+        titles = [fold(h.chunk.title) for h in hits]
         # question words that are some retrieved article's headline topic (猴面包树, 尤金袋鼠)
-        topic = frozenset(t for t in maximal(q.terms) if len(t) >= 2 and any(t in c.title for c in folded))
+        topic = frozenset(t for t in maximal(q.terms) if len(t) >= 2 and any(t in title for title in titles))
+        pairs = question_pairs(q)
+        sentences = [
+            (ev, hit, rank)
+            for rank, hit in enumerate(hits)
+            for ev in EVIDENCE.get(index, hit.chunk)
+        ]
         candidates: list[Candidate] = []
-        for rank, (hit, chunk) in enumerate(zip(hits, folded, strict=True)):
-            for ev in EVIDENCE.get(index, chunk):
-                cand = score_sentence(q, ev, hit, rank, index, topic)
-                if cand is not None:
-                    candidates.append(cand)
+        for ev, hit, rank in sentences:
+            cand = score_sentence(q, ev, hit, rank, index, topic, pairs)
+            if cand is not None:
+                candidates.append(cand)
         top_align = max((c.align for c in candidates), default=0.0)
         for c in candidates:
             # figures compete against each other: the best-aligned figure of this question gets the full bonus
             c.score = round(c.score + (W.figure_alignment * c.align / top_align if top_align else 0.0), 6)
         candidates.sort(key=lambda c: (-c.score, c.rank, c.evidence.start))
-        pool = "".join(c.title + c.text for c in folded).lower()
+        pool = fold("".join(h.chunk.title + h.chunk.text for h in hits)).lower()
         best = candidates[0] if candidates else None
         if best is None or self._off_subject(q, best, pool):
-            return done(refuse(q, hits, index, timings))
+            best = general_candidate(q, sentences, pairs)
+            if best is None:
+                return done(refuse(q, hits, index, timings))
+            candidates = [best]
         if q.qtype == "person" and re.search(r"作者|记者|撰稿|谁写|署名|author", q.text):
             byline = byline_answer(q, hits, index)
             if byline is not None:

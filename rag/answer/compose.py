@@ -7,29 +7,19 @@ traditional characters), with offsets into the cleaned page.
 from __future__ import annotations
 
 import re
-from dataclasses import replace
 
+from ..present import format_date
 from ..store import Index
-from ..textzh import fold
-from ..types import Answer, Chunk, Citation, Hit
+from ..types import Answer, Citation, Hit
 from ..understand import EVIDENCE, Query, coverage
 from .scoring import Candidate
 
 NOT_FOUND = "资料中没有找到{subject}的相关信息。"
 
 
-def format_date(date: str) -> str:
-    """2023-01 → 2023年1月; 2023-01-28 → 2023年1月28日; '' → 日期不详."""
-    parts = [int(p) for p in date.split("-") if p.isdigit()] if date else []
-    if not parts:
-        return "日期不详"
-    return "".join(f"{v}{u}" for v, u in zip(parts, "年月日", strict=False))
-
-
 def quote(cand: Candidate) -> str:
     """The evidence sentence exactly as the source writes it."""
-    ev = cand.evidence
-    return cand.hit.chunk.text[ev.start : ev.end]
+    return cand.evidence.written
 
 
 def citation(n: int, cand: Candidate) -> Citation:
@@ -57,12 +47,12 @@ def refuse(q: Query, hits: list[Hit], index: Index, timings: dict[str, float]) -
         if c.article_id in seen or len(related) == 3:
             continue
         seen.add(c.article_id)
-        sentences = EVIDENCE.get(index, folded_chunk(c))
+        sentences = EVIDENCE.get(index, c)
         near = max(sentences, key=lambda e: coverage(q.terms, e.text), default=None)
         related.append(
             Citation(
                 len(related) + 1, c.source, c.article_id, c.title, c.date, c.text,
-                c.text[near.start : near.end] if near else c.text[:80],
+                near.written if near else c.text[:80],
                 near.page_start if near else c.start,
                 near.page_end if near else c.end,
                 h.score,
@@ -72,12 +62,6 @@ def refuse(q: Query, hits: list[Hit], index: Index, timings: dict[str, float]) -
     if related:
         message += "相关资料：" + "；".join(f"《{c.title}》（{format_date(c.date)}）[{c.n}]" for c in related) + "。"
     return Answer(message, None, False, q.qtype, tuple(related), timings)
-
-
-def folded_chunk(chunk: Chunk) -> Chunk:
-    """The chunk with its text and title folded (same lengths, same offsets), for analysis."""
-    text, title = fold(chunk.text), fold(chunk.title)
-    return chunk if (text == chunk.text and title == chunk.title) else replace(chunk, text=text, title=title)
 
 
 def byline_answer(q: Query, hits: list[Hit], index: Index) -> tuple[str, str, Citation] | None:

@@ -14,11 +14,13 @@ from ..understand import (
     Evidence,
     Query,
     aligned,
-    core_term,
     figure_year,
+    maximal,
     pos_cut,
+    term_credit,
     term_in,
     term_weight,
+    years_agree,
 )
 from .weights import WEIGHTS as W
 
@@ -33,26 +35,6 @@ class Candidate:
     score: float
     figures: list[Figure] = field(default_factory=list)
     align: float = 0.0  # how well its best figure is about what was asked (see figure_alignment)
-
-
-def maximal(terms: tuple[str, ...]) -> list[str]:
-    """Search-mode terms without the parts of longer ones (进出口总值, not also 进出口 and 总值)."""
-    return [t for t in terms if not any(t != u and t in u for u in terms)]
-
-
-def credit(word: str, text: str, question: str = "") -> float:
-    """1 for a word in the text; else the longest part of it that is (出口额 → 出口: 2/3), or
-    pair_credit × the share of its character pairs when most of them are."""
-    if term_in(word, text, question) or term_in(core_term(word), text, question):
-        return 1.0
-    n = len(word)
-    part = max(
-        (j - i for i in range(n) for j in range(i + 2, n + 1) if j - i < n and term_in(word[i:j], text, question)),
-        default=0,
-    )
-    pairs = [word[i : i + 2] for i in range(n - 1)]
-    share = sum(p in text for p in pairs) / len(pairs) if pairs else 0.0
-    return max(part / n, W.pair_credit * share if share >= W.pair_share_min else 0.0)
 
 
 def share_base(question: str) -> str:
@@ -71,6 +53,38 @@ def asked_noun(question: str) -> str:
     """The thing being counted or measured: 提供了多少个岗位 → 岗位."""
     m = re.search(r"(?:多少|几)[个家项位名艘列条座场批件套次户台辆架所种]?([\u4e00-\u9fff]{2,4})", question)
     return m.group(1) if m and m.group(1) not in ("亿元", "万元", "美元") else ""
+
+
+_INTERROGATIVE = re.compile(
+    r"什么样?的?|甚么|怎么样?|怎样|如何|为什么|为何|哪一?[些个里儿位年种本门国次部类件家边方面]?|谁|多少|多久|多长|多大|多高|"
+    r"几[个年月天次]?|何[时地处人种]?|是否|是不是|吗|呢|请问"
+)
+_LIGHT_CHARS = frozenset("的了是在和与及或有为之其这那个一被将把于也都就而并")
+
+
+def question_pairs(q: Query) -> dict[str, float]:
+    """The question's character pairs, less its interrogative words, each with a weight: a pair with
+    a function character (的, 是, 在) counts little. Pairs compare question and sentence without a
+    word list, so 悉昙体 matches however jieba cuts it."""
+    text = _INTERROGATIVE.sub("|", q.match_text)
+    pairs: dict[str, float] = {}
+    for run in re.findall(r"[\u4e00-\u9fff]+|[A-Za-z0-9]+", text):
+        if run.isascii():
+            pairs[run.lower()] = 1.0
+            continue
+        for i in range(len(run) - 1):
+            pair = run[i : i + 2]
+            pairs[pair] = W.light_pair if (pair[0] in _LIGHT_CHARS or pair[1] in _LIGHT_CHARS) else 1.0
+    return pairs
+
+
+def pair_overlap(pairs: dict[str, float], text: str) -> float:
+    """Weighted share of the question's pairs that the text contains."""
+    total = sum(pairs.values())
+    if not total:
+        return 0.0
+    lower = text.lower()
+    return sum(w for p, w in pairs.items() if p in lower) / total
 
 
 def wanted_figures(q: Query, ev: Evidence) -> list[Figure]:
@@ -141,7 +155,7 @@ def _fits_type(q: Query, ev: Evidence, figures: list[Figure], index: Index) -> b
             return False
         # the indicator asked about must be in the sentence itself (货物吞吐量, not just 货值)
         indicator = [t for t in maximal(q.focus) if t not in SOFT_TERMS and len(t) >= 2]
-        if indicator and not any(credit(t, ev.text, q.match_text) >= 0.5 for t in indicator):
+        if indicator and not any(term_credit(t, ev.text, q.match_text) >= 0.5 for t in indicator):
             unit = re.search(r"(?:多少|几)([\u4e00-\u9fff]{1,2})", q.text)
             return bool(unit and any(unit.group(1) in f.raw for f in figures))  # 多少厘米 → 15至20厘米
         return True
@@ -152,10 +166,16 @@ def _fits_type(q: Query, ev: Evidence, figures: list[Figure], index: Index) -> b
 
 
 def score_sentence(
-    q: Query, ev: Evidence, hit: Hit, rank: int, index: Index, topic: frozenset[str] = frozenset()
+    q: Query,
+    ev: Evidence,
+    hit: Hit,
+    rank: int,
+    index: Index,
+    topic: frozenset[str] = frozenset(),
+    pairs: dict[str, float] | None = None,
 ) -> Candidate | None:
     """The sentence as a candidate answer, or None when it disagrees with the question's year, span,
-    place or answer type."""
+    place or answer type. `pairs` (question_pairs) adds how well a general question's wording aligns."""
     if not aligned(q, ev, index):
         return None
     figures = wanted_figures(q, ev)
@@ -164,7 +184,7 @@ def score_sentence(
     total = sum(term_weight(t) for t in q.terms) or 1.0
     got = 0.0
     for t in q.terms:
-        if term_in(t, ev.text, q.match_text) or (t in topic and t in ev.chunk.title):
+        if term_in(t, ev.text, q.match_text) or (t in topic and t in ev.context.split("\n", 1)[0]):
             got += term_weight(t)  # a headline's topic holds for every sentence under it (它的根部…)
         elif term_in(t, ev.context, q.match_text):
             got += W.context_term * term_weight(t)
@@ -190,6 +210,8 @@ def score_sentence(
         score -= subject_penalty(q, ev.text)
     if q.qtype == "entity" and re.search(r"《[^》]+》", ev.text):
         score += W.entity_title
+    if pairs and q.wanted_kinds is None:
+        score += W.pair_overlap * pair_overlap(pairs, ev.text)
     figures.sort(key=lambda f: -figure_alignment(q, f, ev.text))
     align = figure_alignment(q, figures[0], ev.text) if figures else 0.0
     return Candidate(ev, hit, rank, score, figures, align)
@@ -202,7 +224,7 @@ def content_score(q: Query, cand: Candidate) -> float:
     words = maximal(q.terms)
     total = sum(term_weight(t) for t in words) or 1.0
     got = sum(
-        term_weight(t) * max(credit(t, ev.text, q.match_text), W.context_credit * credit(t, ev.context, q.match_text))
+        term_weight(t) * max(term_credit(t, ev.text, q.match_text), W.context_credit * term_credit(t, ev.context, q.match_text))
         for t in words
     )
     return got / total
@@ -215,7 +237,7 @@ def missing_noun(q: Query, pool: str) -> str | None:
     """A noun of the question that no retrieved passage mentions (烟台, 财政收入, GDP): unless the
     evidence matches the rest of the question closely, the passages are not about that."""
     for word in maximal(q.terms):
-        if word in SOFT_TERMS or credit(word, pool, q.match_text):
+        if word in SOFT_TERMS or term_credit(word, pool, q.match_text):
             continue
         flags = {f for _, f in pos_cut(word)}
         if flags & set(_NOUN_FLAGS):
@@ -231,10 +253,39 @@ def absent_share(q: Query, pool: str) -> float:
     if not words:
         return 0.0
     total = sum(term_weight(w) for w in words)
-    return sum(term_weight(w) for w in words if not credit(w, pool)) / total
+    return sum(term_weight(w) for w in words if not term_credit(w, pool)) / total
 
 
 def is_subject(q: Query, word: str) -> bool:
     """The word opens the question, perhaps after a time (烟台2022年… / 2022年烟台…): what it asks about."""
     head = re.sub(r"^(?:(?:19|20)\d{2}年?|\d{1,2}(?:-|至)\d{1,2}月|今年|去年|[，,\s])*", "", q.match_text.lower())
     return head.startswith(word)
+
+
+def general_candidate(
+    q: Query, sentences: list[tuple[Evidence, Hit, int]], pairs: dict[str, float]
+) -> Candidate | None:
+    """For a question not about a figure (who, what, where, which, when, why): the sentence whose
+    wording aligns best with the question, when it carries at least general_min_overlap of the
+    question's pairs and speaks of an asked year. A sentence of the answer's type is preferred
+    (a date for 何时, a place cue for 在哪里) without being required."""
+    if q.wanted_kinds is not None or not pairs:
+        return None
+    best: Candidate | None = None
+    for ev, hit, rank in sentences:
+        if not years_agree(q, ev):
+            continue
+        overlap = pair_overlap(pairs, ev.text)
+        if overlap < W.general_min_overlap:
+            continue
+        score = overlap + W.rank_bonus / (1 + rank) + (W.type_cue if _type_cue(q, ev) else 0.0)
+        if best is None or score > best.score:
+            best = Candidate(ev, hit, rank, round(score, 6))
+    return best
+
+
+def _type_cue(q: Query, ev: Evidence) -> bool:
+    if q.qtype == "date":
+        return bool(ev.periods or re.search(r"\d{1,2}月|\d{3,4}年|[世年]纪|朝|代", ev.text))
+    cue = _TYPE_CUE.get(q.qtype)
+    return bool(cue and cue.search(ev.text))

@@ -38,8 +38,7 @@ def short_answer(q: Query, cand: Candidate) -> str | None:
 
 def _raw(cand: Candidate, start: int, end: int) -> str:
     """The answer words as the source writes them (traditional stays traditional)."""
-    at = cand.evidence.start
-    return cand.hit.chunk.text[at + start : at + end]
+    return cand.evidence.written[start:end]
 
 
 def _typed_span(q: Query, text: str) -> tuple[int, int] | None:

@@ -16,8 +16,6 @@ class Weights:
     max_absent: float = 0.4  # refuse when this share of the content weight appears nowhere in the hits
     missing_noun_coverage: float = 0.6  # a noun no passage mentions is forgiven only above this coverage
     context_credit: float = 0.5  # a question word in the paragraph before counts this much (coverage)
-    pair_credit: float = 0.8  # a word the text writes differently: this × the share of its character pairs
-    pair_share_min: float = 0.5  # ... when at least this share of its pairs is there
 
     # ---- sentence score ----
     context_term: float = 0.4  # a question word found only in the paragraph before
@@ -37,7 +35,10 @@ class Weights:
     subject_noun: float = 0.05  # per common noun there
     subject_max: float = 0.3
     figure_alignment: float = 0.6  # the best-aligned figure of the question gets this bonus
-    bigram_overlap: float = 0.5  # share of the question's character pairs in the sentence (general questions)
+    pair_overlap: float = 0.5  # × the share of the question's character pairs in the sentence (general questions)
+    type_cue: float = 0.1  # the general sentence has a cue of the answer's type (a date for 何时)
+    light_pair: float = 0.3  # a pair with a function character (的, 是, 在) counts this much
+    general_min_overlap: float = 0.5  # a general question is answered from its best-aligned sentence above this
 
     # ---- figure alignment (how well a figure is about what was asked) ----
     focus_term: float = 3.0  # a question word next to the interrogative, in the words before the figure
