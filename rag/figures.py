@@ -302,7 +302,7 @@ _PERIOD_RE = re.compile(
         年(?P<ys>度|底|末|初)?
       |(?P<rel>今年|本年|(?<!过)去年|(?<![以向])上年|(?<![此之以提目日当向空])前年|明年))?
     (?:(?P<ma>{_M})(?:月份?)?\s*[-~—–至到]\s*(?P<mb>{_M})月份?(?:底|末)?
-      |前(?P<mn>\d{{1,2}}|十[一二]?|[一二三四五六七八九])个月
+      |前(?P<mn>\d{{1,2}}|十[一二]?|[一二三四五六七八九])个?月份?
       |(?P<m>{_M})月份?(?:[12]\d日|3[01]日|0?[1-9]日|底|末|初|上旬|中旬|下旬)?
       |第?(?P<q>[一二三四1-4])季度(?:末|底)?
       |前(?P<qn>[一二三1-3])季度
@@ -313,6 +313,7 @@ _PERIOD_RE = re.compile(
     re.VERBOSE | re.ASCII,
 )
 _BASE_BEFORE_RE = re.compile(r"(?:较|比|相比|对比|与)[“\"]?$")
+_UP_TO_RE = re.compile(r"(?:截至|截止|截止到|到)$")
 _TOPICAL_FILLER_RE = re.compile(r"期间|时期|以来|截至|截止|[在自从于到至时中间里\s“”\"'‘’()（）]")
 _PART_END_RE = re.compile(r"[。！？!?\n]")
 _CN_MONTHS = {"一": 1, "二": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9, "十": 10}
@@ -412,6 +413,9 @@ def _scan_periods(text: str) -> list[_PeriodSpan]:
         if m.end() == m.start():
             continue
         period = _period_of(m)
+        if period is not None and period.start_month is not None and period.start_month == period.end_month:
+            if m.group().endswith(("底", "末")) and _UP_TO_RE.search(text, max(0, m.start() - 3), m.start()):
+                period = replace(period, start_month=1)  # 截至5月底: the year so far, not the month of May
         if period is not None:
             base = bool(_BASE_BEFORE_RE.search(text, max(0, m.start() - 3), m.start()))
             spans.append(_PeriodSpan(period, m.start(), m.end(), base))

@@ -303,3 +303,81 @@ def test_indicators_tell_export_from_trade() -> None:
     assert indicators("外贸进出口", "")["flow"] == {"trade"}
     assert indicators("出口", "")["flow"] == {"export"}
     assert indicators("跃居全球", "货物吞吐量跃居全球第四，集装箱超越釜山港，")["cargo"] == {"container"}
+
+
+# ---- mistake classes, on news written for these tests (tests/data/understand_news.jsonl) ----------
+
+NEWS = ROOT / "tests" / "data" / "understand_news.jsonl"
+
+
+@pytest.fixture(scope="module")
+def news_service(tmp_path_factory: pytest.TempPathFactory) -> Any:
+    """A small index of news written for the checker's mistake classes (real encoder)."""
+    from rag.embed import load_encoder
+    from rag.ingest import load_paths
+    from rag.service import RagService
+    from rag.store import IndexWriter
+
+    folder = tmp_path_factory.mktemp("understand-news")
+    IndexWriter(folder, load_encoder()).apply(add=load_paths([NEWS]))
+    svc = RagService(folder)
+    svc.load()
+    return svc
+
+
+MISTAKES = [
+    # subject: a partner's, a part's or a district's figure is not the whole's
+    ("2024年1-5月青州市外贸进出口总值210.6亿元。", "refuted", "1234.5亿元"),
+    ("2023年青州市外贸进出口总值412.5亿元。", "refuted", "2890.3亿元"),
+    ("2024年1-5月青州市服务进出口1234.5亿元。", "refuted", "95.7亿元"),
+    # period: part of the year is not the year; 截至5月底 is not the year's end; 前年, 二〇二三年, 前三季度
+    ("2024年青州市外贸进出口总值1234.5亿元。", "not_enough_info", None),
+    ("2024年青州市有进出口实绩的外贸企业达3120家。", "not_enough_info", None),
+    ("2021年青州市新建5G基站1800个。", "supported", None),
+    ("2023年前三季度青州市规模以上工业增加值增长7.5%。", "supported", None),
+    ("2023年青州市规模以上工业增加值增长7.5%。", "not_enough_info", None),
+    # status: a forecast or a target is not a result
+    ("2024年青州市外贸进出口突破3000亿元。", "not_enough_info", None),
+    ("预计2024年青州市外贸进出口将突破3000亿元。", "supported", None),
+    ("2025年青州市外贸进出口达到3300亿元。", "not_enough_info", None),
+    # context: 其中，出口… takes 1-5月 and 青州市 from the sentence before; 大桥 is the headline's bridge
+    ("2024年1-5月，青州市出口801.2亿元。", "supported", None),
+    ("2024年1-5月，青州市出口901.2亿元。", "refuted", "801.2亿元"),
+    ("青州跨海大桥全长约12公里。", "supported", None),
+    ("青州跨海大桥全长约15公里。", "refuted", "约12公里"),
+    # lists: 分别 aligned item by item
+    ("2024年1-5月青州市对日本进出口144.4亿元。", "supported", None),
+    ("2024年1-5月青州市对日本进出口155.2亿元。", "refuted", "144.4亿元"),
+    # traditional characters: compared folded, quoted as written
+    ("2022年青州港货物吞吐量5.6亿吨。", "supported", None),
+    ("2022年青州港貨物吞吐量達到6.6億噸。", "refuted", "5.6億噸"),
+]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(("claim", "verdict", "figure"), MISTAKES)
+def test_mistake_classes(news_service: Any, claim: str, verdict: str, figure: str | None) -> None:
+    result, _ = news_service.check(claim)
+    assert result.verdict == verdict, result.explanation
+    if figure is not None:
+        assert figure in result.explanation
+        assert any(figure in c.text for c in result.evidence)
+
+
+@pytest.mark.slow
+def test_traditional_evidence_is_quoted_as_written(news_service: Any) -> None:
+    result, _ = news_service.check("2022年青州港货物吞吐量6.6亿吨。")
+    assert result.verdict == "refuted"
+    (fig,) = result.figures
+    assert fig.compared_with is not None and fig.compared_with.raw == "5.6億噸"
+    assert "貨物吞吐量達到5.6億噸" in result.explanation
+    assert all(c.quote in c.text for c in result.evidence)
+
+
+@pytest.mark.slow
+def test_draft_sentences_inherit_the_year_only_when_they_continue(news_service: Any) -> None:
+    draft = "2023年，青州市外贸进出口总值2890.3亿元。其中，北城区进出口412.5亿元。“青州跨海大桥”全长约12公里。"
+    results, _ = news_service.check_text(draft)
+    assert [r.verdict for r in results] == ["supported", "supported", "supported"]
+    assert results[1].figures[0].period == "2023年"
+    assert results[2].figures[0].period == ""

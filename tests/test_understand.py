@@ -3,10 +3,26 @@ frames of evidence figures and their stored annotations."""
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from rag.answer import merge_follow_up
-from rag.understand import analyse, classify, core_term, term_in
+from rag.figures import extract_periods
+from rag.types import Article, Chunk
+from rag.understand import (
+    ANNOTATION_VERSION,
+    analyse,
+    analyse_chunk,
+    annotate_chunks,
+    classify,
+    core_term,
+    evidence_from_annotation,
+    modifiers,
+    term_in,
+    with_context_year,
+)
+from rag.understand.subject import resolve_anaphor
 
 
 @pytest.mark.parametrize(
@@ -77,3 +93,71 @@ def test_follow_up_takes_the_previous_question() -> None:
     history = ["2022年青岛外贸进出口总值是多少？"]
     assert merge_follow_up("那2023年呢？", history) == "2023年青岛外贸进出口总值是多少？"
     assert merge_follow_up("青岛海关关长是谁？", history) == "青岛海关关长是谁？"
+
+
+# ---- evidence, frames and their stored annotations -------------------------------------------------
+
+
+_TEXT = (
+    "今年1-5月，青州市外贸进出口总值1234.5亿元，同比增长3.2%。其中，出口801.2亿元。\n"
+    "同期，青州市对東盟進出口210.6億元。青州市服务进出口95.7亿元。"
+)
+
+
+def _article_and_chunk(title: str = "前5月青州外贸进出口同比增长3.2%", text: str = _TEXT) -> tuple[Article, Chunk]:
+    article = Article("a1", title, text, "src", date="2024-06-20", start=10, end=10 + len(text))
+    return article, Chunk.make(article, text, 10, 10 + len(text), 0)
+
+
+def test_frames_read_subject_partner_part_period_and_status() -> None:
+    article, chunk = _article_and_chunk()
+    evidence = analyse_chunk(chunk, article)
+    by_raw = {ev.raw(f): (ev, fr) for ev in evidence for f, fr in zip(ev.figures, ev.frames, strict=True)}
+    ev, total = by_raw["1234.5亿元"]
+    assert total.years == {2024} and total.span == (1, 5) and total.status == "actual" and total.modifiers == ()
+    _, export = by_raw["801.2亿元"]
+    assert export.indicators["flow"] == {"export"} and export.span == (1, 5)  # 其中: the sentence before's period
+    ev, partner = by_raw["210.6億元"]  # traditional: compared folded, quoted as written
+    assert partner.partner == "东盟" and partner.role == "partner"
+    assert partner.span == (1, 5) and partner.span_inherited  # 同期: the paragraph before, else the headline
+    assert ev.written == "同期，青州市对東盟進出口210.6億元。" and ev.text == "同期，青州市对东盟进出口210.6亿元。"
+    _, service = by_raw["95.7亿元"]
+    assert service.modifiers == ("服务",)  # 服务进出口 is a part of 进出口
+
+
+def test_annotations_round_trip_through_json() -> None:
+    article, chunk = _article_and_chunk()
+    (stored,) = annotate_chunks([chunk], {"a1": article})
+    assert stored["version"] == ANNOTATION_VERSION
+    loaded = evidence_from_annotation(chunk, article, json.loads(json.dumps(stored)))
+    assert loaded == analyse_chunk(chunk, article)
+    stale = dict(stored, version="understand-0", sentences=[])
+    assert evidence_from_annotation(chunk, article, stale) == loaded  # another version is recomputed
+
+
+def test_part_year_periods() -> None:
+    (first5, _, _), = extract_periods("前5月青州外贸进出口增长3.2%")
+    assert (first5.start_month, first5.end_month) == (1, 5)
+    (upto, _, _), = extract_periods("截至5月底，外贸企业达3120家")
+    assert (upto.start_month, upto.end_month) == (1, 5)  # the year so far, not the month of May
+    (may, _, _), = extract_periods("5月底，公司发布年报")
+    assert (may.start_month, may.end_month) == (5, 5)
+
+
+def test_modifiers_name_the_part_of_a_flow() -> None:
+    assert modifiers("青州市外贸进出口总值") == ()
+    assert modifiers("民营企业进出口") == ("民营企业",)
+    assert modifiers("今年1-5月，青州市对东盟进出口") == ()  # the partner is not a part
+    assert modifiers("青州港货物吞吐量") is None
+
+
+def test_headline_names_the_short_subject() -> None:
+    assert resolve_anaphor("大桥", "青州跨海大桥正式通车") == "青州跨海大桥"
+    assert resolve_anaphor("大桥", "") == "大桥"
+
+
+def test_draft_year_is_inherited_only_by_a_sentence_that_continues() -> None:
+    before = "2023年青州港货物吞吐量突破8亿吨。"
+    assert with_context_year("其中，出口801.2亿元。", before) == "2023年，其中，出口801.2亿元。"
+    assert with_context_year("集装箱吞吐量1020万标准箱。", before).startswith("2023年")
+    assert with_context_year("“青州号”船长366米。", before) == "“青州号”船长366米。"

@@ -16,6 +16,7 @@ from ..understand import (
     gap,
     head_noun,
     indicators_agree,
+    modifiers_agree,
     part_credit,
     partners_agree,
     periods_agree,
@@ -72,7 +73,7 @@ def compare_figures(claim: Figure, evidence: Figure) -> Comparison:
 def _frames_agree(cf: ClaimFigure, ef: Figure, fr: Frame) -> bool:
     """The claim figure and the evidence figure are about the same indicator, partner, place and scope."""
     c = cf.frame
-    if not indicators_agree(c.indicators, fr.indicators):
+    if not indicators_agree(c.indicators, fr.indicators) or not modifiers_agree(c.modifiers, fr.modifiers):
         return False
     if not partners_agree(c.partner, fr.partner):
         return False

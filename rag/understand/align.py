@@ -8,7 +8,7 @@ from typing import Any
 from ..figures import Figure, resolve_year
 from .evidence import Evidence
 from .query import Query
-from .subject import subject_places
+from .subject import resolve_anaphor, subject_places
 
 ANSWER_TYPES_WITH_PLACES = frozenset({"place", "list", "entity", "person"})  # their answer is itself a place
 
@@ -49,7 +49,9 @@ def places_agree(q: Query, ev: Evidence, index: Any, answer_types_exempt: bool =
             return False
     if answer_types_exempt and q.qtype in ANSWER_TYPES_WITH_PLACES:
         return True
-    return all(any(p in a or a in p for a in q.places) for p in subject_places(ev.text))
+    title = ev.context.split("\n", 1)[0]
+    own = (resolve_anaphor(p, title) for p in subject_places(ev.text))  # 大桥 under 青州跨海大桥… is that bridge
+    return all(any(p in a or a in p for a in q.places) for p in own)
 
 
 def aligned(q: Query, ev: Evidence, index: Any, answer_types_exempt: bool = True) -> bool:

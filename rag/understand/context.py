@@ -7,6 +7,8 @@ import re
 from functools import lru_cache
 
 from ..figures import Period, extract_periods, resolve_year
+from .lexicon import CLAUSE_SPLIT, tagged
+from .subject import mentions
 
 _BASE_BEFORE = re.compile(r"(?:自|从|较|比|与|相比|对比)[“\"]?$")
 _BASE_AFTER = re.compile(r"^(?:起|以来|开始)")
@@ -67,9 +69,26 @@ def topical(paragraph: str, article_date: str) -> tuple[frozenset[int], frozense
 _DRAFT_YEAR = re.compile(r"((?:19|20)\d{2})年")
 
 
+_CONTINUES = re.compile(r"^[“\"]?(?:其中|同期|同时|此外|另外|而|全年|当年|分别|这|该|上述)")
+
+
+def continues(sentence: str, before: str) -> bool:
+    """Whether a sentence goes on about what the text before it was about: it opens with a connective
+    (其中，出口…), or has no subject of its own (出口5361.1亿元), or its subject was named before
+    (…货物吞吐量… then 集装箱吞吐量…); “乌奈札快航”船长366米 after a sentence about a port does not."""
+    if _CONTINUES.match(sentence):
+        return True
+    opening = re.split(r"\d", CLAUSE_SPLIT.split(sentence, maxsplit=1)[0], maxsplit=1)[0]
+    words = [w for w, flag in tagged(opening) if flag not in ("ns", "nt")]  # the city is every sentence's
+    groups = mentions(before)
+    return not words or any(w in before or w[-2:] in before or set(mentions(w)) & set(groups) for w in words)
+
+
 def with_context_year(text: str, context: str) -> str:
-    """其中出口5361.1亿元 after a sentence about 2022年 is about 2022: the year is prefixed for analysis."""
+    """其中出口5361.1亿元 after a sentence about 2022年 is about 2022: the year is prefixed for analysis,
+    when the sentence continues what its paragraph was about (:func:`continues`)."""
     if not context or _DRAFT_YEAR.search(text) or re.search(r"今年|去年|上年|十[一二三四五六]五", text):
         return text
-    years = _DRAFT_YEAR.findall(context.rsplit("\n\n", 1)[-1])
-    return f"{years[-1]}年，{text}" if years else text
+    paragraph = context.rsplit("\n\n", 1)[-1]
+    years = _DRAFT_YEAR.findall(paragraph)
+    return f"{years[-1]}年，{text}" if years and continues(text, paragraph) else text

@@ -24,7 +24,7 @@ from .frame import Frame, evidence_frames
 
 # Bump whenever what an annotation holds, or how it is computed, changes: stored annotations of
 # another version are ignored and recomputed.
-ANNOTATION_VERSION = "understand-1"
+ANNOTATION_VERSION = "understand-2"
 CACHE_CHUNKS = 20_000  # analysed chunks an index snapshot keeps when its annotations are not stored
 
 
@@ -94,15 +94,16 @@ def _sentences(chunk: Chunk, article: Article | None) -> list[dict[str, Any]]:
     return out
 
 
-def _build(chunk: Chunk, article: Article | None, row: dict[str, Any], stored: dict[str, Any] | None) -> Evidence:
+def _build(chunk: Chunk, article: Article | None, folded: _Folded, row: dict[str, Any], stored: dict[str, Any] | None) -> Evidence:
+    """One sentence's evidence; `folded` is the article's text folded (once per chunk, not per sentence)."""
     s, e = row["s"], row["e"]
     sentence = fold(chunk.text[s:e])
     date = chunk.date
     if article is not None and row["before"] >= 0:
         local = chunk.start + s - article.start
-        before = fold(article.text[row["before"] : local])
+        before = folded[row["before"] : local]
         a, b = row["wide"]
-        wide = fold(article.text[a:b])
+        wide = folded[a:b]
     else:
         before, wide = fold(chunk.text[:s]), ""
     context = f"{fold(chunk.title)}\n{before}"
@@ -116,13 +117,28 @@ def _build(chunk: Chunk, article: Article | None, row: dict[str, Any], stored: d
         cy, _ = resolved_years(before, date)
         years, ctx_years, periods = frozenset(y), frozenset(cy), tuple(plist)
         figures = tuple(extract_figures(sentence))
-        frames = evidence_frames(sentence, figures, periods, before, date, years, ctx_years)
+        frames = evidence_frames(sentence, figures, periods, before, date, years, fold(chunk.title), wide)
     return Evidence(chunk, sentence, s, e, years, context, ctx_years, figures, periods, date, wide, frames)
+
+
+class _Folded:
+    """The stretch of an article that a chunk's sentences read as context, folded once (same offsets)."""
+
+    def __init__(self, article: Article | None, chunk: Chunk, rows: list[dict[str, Any]]) -> None:
+        starts = [r["before"] for r in rows if r["before"] >= 0] + [r["wide"][0] for r in rows if r["wide"][1] > 0]
+        self.offset = min(starts, default=0)
+        end = chunk.end - article.start if article is not None else 0
+        self.text = fold(article.text[self.offset : end]) if article is not None else ""
+
+    def __getitem__(self, key: slice) -> str:
+        return self.text[key.start - self.offset : key.stop - self.offset]
 
 
 def analyse_chunk(chunk: Chunk, article: Article | None) -> tuple[Evidence, ...]:
     """Every sentence of a chunk as evidence, with its figures and their frames."""
-    return tuple(_build(chunk, article, row, None) for row in _sentences(chunk, article))
+    rows = _sentences(chunk, article)
+    folded = _Folded(article, chunk, rows)
+    return tuple(_build(chunk, article, folded, row, None) for row in rows)
 
 
 # ---- storing --------------------------------------------------------------------------------------
@@ -148,8 +164,9 @@ def figure_from_dict(d: dict[str, Any]) -> Figure:
 
 def _annotation(chunk: Chunk, article: Article | None) -> dict[str, Any]:
     rows = _sentences(chunk, article)
+    folded = _Folded(article, chunk, rows)
     sentences = []
-    for row, ev in zip(rows, (_build(chunk, article, r, None) for r in rows), strict=True):
+    for row, ev in zip(rows, (_build(chunk, article, folded, r, None) for r in rows), strict=True):
         sentences.append(
             {
                 **row,
@@ -172,7 +189,9 @@ def evidence_from_annotation(chunk: Chunk, article: Article | None, data: Mappin
     """A stored annotation back into evidence sentences (the article supplies the paragraph text)."""
     if data.get("version") != ANNOTATION_VERSION:
         return analyse_chunk(chunk, article)
-    return tuple(_build(chunk, article, dict(row), row) for row in data["sentences"])
+    rows = [dict(r) for r in data["sentences"]]
+    folded = _Folded(article, chunk, rows)
+    return tuple(_build(chunk, article, folded, row, row) for row in rows)
 
 
 # ---- the snapshot's own cache -------------------------------------------------------------------

@@ -13,12 +13,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from ..figures import Figure, Period
+from ..figures import Figure, Period, resolve_year
 from ..types import Role, Status
 from .context import Span, period_span, topical
 from .lists import contexts
 from .status import evidence_status, figure_status
-from .subject import Indicators, indicators, partner, scope, subject_place
+from .subject import Indicators, indicators, modifiers, partner, resolve_anaphor, scope, subject_place
 
 
 @dataclass(frozen=True)
@@ -31,6 +31,7 @@ class Frame:
     role: Role
     partner: str
     indicators: Indicators
+    modifiers: tuple[str, ...] | None  # what narrows its flow to a part (服务进出口 → 服务); None: no flow
     scope: str | None
     measure: str
     unit: str
@@ -43,7 +44,8 @@ class Frame:
     def to_dict(self) -> dict[str, Any]:
         return {
             "near": self.near, "own": self.own, "subject": self.subject, "role": self.role, "partner": self.partner,
-            "indicators": {g: sorted(v) for g, v in self.indicators.items()}, "scope": self.scope,
+            "indicators": {g: sorted(v) for g, v in self.indicators.items()},
+            "modifiers": list(self.modifiers) if self.modifiers is not None else None, "scope": self.scope,
             "measure": self.measure, "unit": self.unit, "years": sorted(self.years),
             "span": list(self.span) if self.span else None, "span_inherited": self.span_inherited,
             "plan": self.plan, "status": self.status,
@@ -53,7 +55,8 @@ class Frame:
     def from_dict(d: dict[str, Any]) -> Frame:
         return Frame(
             near=d["near"], own=d["own"], subject=d["subject"], role=d["role"], partner=d["partner"],
-            indicators={g: frozenset(v) for g, v in d["indicators"].items()}, scope=d["scope"],
+            indicators={g: frozenset(v) for g, v in d["indicators"].items()},
+            modifiers=tuple(d["modifiers"]) if d["modifiers"] is not None else None, scope=d["scope"],
             measure=d["measure"], unit=d["unit"], years=frozenset(d["years"]),
             span=tuple(d["span"]) if d["span"] else None,  # type: ignore[arg-type]
             span_inherited=d["span_inherited"], plan=d["plan"], status=d["status"],
@@ -64,12 +67,28 @@ def _role(partner_name: str) -> Role:
     return "partner" if partner_name else "whole"
 
 
-def figure_years(fig: Figure, sentence_years: frozenset[int], context_years: frozenset[int],
-                 paragraph: str, article_date: str) -> frozenset[int]:
-    """The years an evidence figure may be about: its own period, else its sentence's, else its
-    paragraph's, else the article's year and the year before."""
-    from ..figures import resolve_year
+@dataclass(frozen=True)
+class Setting:
+    """The period a sentence's surroundings give it, for figures that name none: the paragraph before
+    it, else (after 同期, or when the paragraph names none) the paragraph before that, else the
+    headline (前5月青州外贸… over a list of figures)."""
 
+    years: frozenset[int]
+    spans: frozenset[Span]
+
+
+def setting(paragraph: str, wide: str, title: str, article_date: str) -> Setting:
+    """Where an undated figure's period comes from (see :class:`Setting`)."""
+    for text in (paragraph, wide, title):
+        years, spans = topical(text, article_date)
+        if years or spans:
+            return Setting(years, spans)
+    return Setting(frozenset(), frozenset())
+
+
+def figure_years(fig: Figure, sentence_years: frozenset[int], around: Setting, article_date: str) -> frozenset[int]:
+    """The years an evidence figure may be about: its own period, else its sentence's, else what its
+    surroundings say (:func:`setting`), else the article's year and the year before."""
     year = resolve_year(fig.period, article_date).year
     if year is not None:
         return frozenset({year})
@@ -77,21 +96,20 @@ def figure_years(fig: Figure, sentence_years: frozenset[int], context_years: fro
         return frozenset()
     if sentence_years:
         return sentence_years
-    if context_years:
-        return topical(paragraph, article_date)[0] or context_years
+    if around.years:
+        return around.years
     y = article_date[:4]
     return frozenset({int(y), int(y) - 1}) if y.isdigit() else frozenset()
 
 
-def _evidence_span(fig: Figure, periods: tuple[Period, ...], paragraph: str, article_date: str) -> tuple[Span | None, bool]:
+def _evidence_span(fig: Figure, periods: tuple[Period, ...], around: Setting) -> tuple[Span | None, bool]:
     """The figure's month span; without one (and without a year or plan of its own), its sentence's
-    only span; a sentence with no period at all inherits its paragraph's only span."""
+    only span; a sentence with no period at all inherits its surroundings' only span."""
     span = period_span(fig.period)
     if span is not None or fig.period.year is not None or fig.period.plan:
         return span, False
     if not periods:
-        spans = set(topical(paragraph, article_date)[1])
-        return (next(iter(spans)) if len(spans) == 1 else None), True
+        return (next(iter(around.spans)) if len(around.spans) == 1 else None), True
     spans = {sp for p in periods if (sp := period_span(p)) is not None}
     return (next(iter(spans)) if len(spans) == 1 else None), False
 
@@ -103,18 +121,22 @@ def evidence_frames(
     paragraph: str,
     article_date: str,
     years: frozenset[int],
-    context_years: frozenset[int],
+    title: str = "",
+    wide: str = "",
 ) -> tuple[Frame, ...]:
     """Frames of every figure of an evidence sentence (claim-independent: computed once per chunk)."""
+    around = setting(paragraph, wide, title, article_date)
     out = []
     for fig, (near, own) in zip(figures, contexts(sentence, figures), strict=True):
         p = partner(near)
-        span, inherited = _evidence_span(fig, periods, paragraph, article_date)
+        span, inherited = _evidence_span(fig, periods, around)
         out.append(
             Frame(
-                near=near, own=own, subject=subject_place(sentence, fig.start), role=_role(p), partner=p,
-                indicators=indicators(near, sentence[: fig.start]), scope=scope(near), measure=fig.measure,
-                unit=fig.unit, years=figure_years(fig, years, context_years, paragraph, article_date),
+                near=near, own=own, subject=resolve_anaphor(subject_place(sentence, fig.start), title), role=_role(p),
+                partner=p,
+                indicators=indicators(near, sentence[: fig.start]), modifiers=modifiers(near), scope=scope(near),
+                measure=fig.measure,
+                unit=fig.unit, years=figure_years(fig, years, around, article_date),
                 span=span, span_inherited=inherited, plan=fig.period.plan,
                 status=evidence_status(sentence, paragraph, fig),
             )
@@ -127,7 +149,8 @@ def claim_frame(text: str, fig: Figure, near: str, years: frozenset[int]) -> Fra
     p = partner(near)
     return Frame(
         near=near, own=near, subject=subject_place(text, fig.start), role=_role(p), partner=p,
-        indicators=indicators(near, text[: fig.start]), scope=scope(near), measure=fig.measure, unit=fig.unit,
+        indicators=indicators(near, text[: fig.start]), modifiers=modifiers(near), scope=scope(near),
+        measure=fig.measure, unit=fig.unit,
         years=years, span=period_span(fig.period), span_inherited=False, plan=fig.period.plan,
         status=figure_status(text, fig),
     )

@@ -18,6 +18,9 @@ from .lexicon import (
     places_in,
     pos_cut,
 )
+from .lexicon import (
+    SOFT_TERMS as SOFT,
+)
 
 # ---- indicators: mutually exclusive words. A figure's value for a group is the members named in the
 # nearest clause before it that names any; a claim and an evidence figure must share one.
@@ -66,6 +69,43 @@ def indicators(near: str, before: str) -> Indicators:
 def indicators_agree(claim: Indicators, evidence: Indicators) -> bool:
     """Every group both name has a member in common (出口 is not 进口; 货物 is not 集装箱)."""
     return all(g not in evidence or bool(v & evidence[g]) for g, v in claim.items())
+
+
+# ---- the maximal indicator term: 服务进出口 is a part of 进出口, 外贸进出口 is 进出口 itself
+_FLOW_HEAD = re.compile(r"进出口|(?<!进)出口|进口")
+_WHOLE_WORDS = frozenset("外贸 货物 货物贸易 商品 对外贸易 贸易总额 全市 全省 全国 本市 我市".split())
+_MODIFIER_POS = ("n", "vn", "l", "j", "nz", "a", "eng", "x")
+
+
+def modifiers(near: str) -> tuple[str, ...] | None:
+    """The words that narrow a trade flow to a part of it, read back from the flow word nearest the
+    figure (青州市服务进出口 → (服务,); 民营企业进出口 → (民营企业,); 外贸进出口总值 → ()), stopping at a
+    place, a preposition or a verb; None when the figure's context names no flow."""
+    heads = list(_FLOW_HEAD.finditer(near))
+    if not heads:
+        return None
+    head = heads[-1]
+    clause = CLAUSE_SPLIT.split(near[: head.start()])[-1]
+    to_partner = re.search(r"对[^，,；;。对]{1,16}?(?:分别)?$", clause)
+    if to_partner:
+        clause = clause[: to_partner.start()]  # 对东盟进出口: the partner is read by partner()
+    out: list[str] = []
+    for w, flag in reversed(pos_cut(clause)):
+        if w in _WHOLE_WORDS or w in SOFT:
+            continue
+        chinese = re.fullmatch(r"[\u4e00-\u9fff]+", w) is not None
+        if not chinese or not flag.startswith(_MODIFIER_POS) or w in GENERIC_PLACES or flag in ("ns", "nt"):
+            break
+        out.append(w)
+    return tuple(reversed(out))
+
+
+def modifiers_agree(claim: tuple[str, ...] | None, evidence: tuple[str, ...] | None) -> bool:
+    """A part of a flow is not the flow (服务进出口 ≠ 进出口), nor another part (民营企业 ≠ 国有企业)."""
+    if claim is None or evidence is None:
+        return True
+    c, e = "".join(claim), "".join(evidence)
+    return all(part_credit(w, e) >= 0.5 for w in claim) and all(part_credit(w, c) >= 0.5 for w in evidence)
 
 
 def partner(near: str) -> str:
@@ -164,3 +204,26 @@ def subject_places(sentence: str) -> list[str]:
             if i == 0 or (i == 1 and head[0] not in "对与同向和及"):
                 out.append(p)
     return out
+
+
+_NAME_POS = ("n", "ns", "nt", "nz", "j", "x")
+
+
+def resolve_anaphor(word: str, title: str) -> str:
+    """A short name that the headline spells out (大桥 under 青州跨海大桥正式通车 → 青州跨海大桥): the
+    noun phrase of the headline that ends with the word; the word itself when there is none."""
+    if not word or not title or word not in title:
+        return word
+    end = title.find(word) + len(word)
+    start, pos = end - len(word), 0
+    spans = []
+    for w, flag in pos_cut(title):
+        i = title.find(w, pos)
+        pos = i + len(w)
+        spans.append((i, pos, flag))
+    for i, j, flag in reversed(spans):
+        if not (flag.startswith(_NAME_POS) and re.fullmatch(r"[\u4e00-\u9fff]+", title[i:j])):
+            continue
+        if i < start < j or j == start:  # the token the word begins inside, then the names before it
+            start = i
+    return title[start:end]
