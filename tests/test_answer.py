@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from rag.answer import format_date
+from rag.present import format_date
 
 pytestmark = pytest.mark.slow
 

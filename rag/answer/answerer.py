@@ -21,6 +21,7 @@ from .compose import byline_answer, citation, refuse, source_line
 from .scoring import (
     Candidate,
     absent_share,
+    companion,
     content_score,
     general_candidate,
     is_subject,
@@ -118,6 +119,8 @@ class Answerer:
                 text, short, cite = byline
                 return done(Answer(text, short, True, q.qtype, (cite,)))
         extra = _complements(q, best, candidates) or _runner_up(q, best, candidates)
+        if not extra and (near := companion(q, best, sentences, pairs)) is not None:
+            extra = [near]
         dated = [] if extra else _other_dates(q, best, candidates)
         chosen = sorted([best, *dated], key=lambda c: c.evidence.chunk.date, reverse=True) if dated else [best, *extra]
         short = short_answer(q, chosen[0])

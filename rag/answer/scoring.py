@@ -63,10 +63,12 @@ _LIGHT_CHARS = frozenset("的了是在和与及或有为之其这那个一被将
 
 
 def question_pairs(q: Query) -> dict[str, float]:
-    """The question's character pairs, less its interrogative words, each with a weight: a pair with
+    """The question's character pairs, less its interrogative words and places, each with a weight: a pair with
     a function character (的, 是, 在) counts little. Pairs compare question and sentence without a
     word list, so 悉昙体 matches however jieba cuts it."""
     text = _INTERROGATIVE.sub("|", q.match_text)
+    for place in q.places:  # a place is a constraint (aligned), not what is asked: 青岛市市长 asks for 市长
+        text = text.replace(place, "|")
     pairs: dict[str, float] = {}
     for run in re.findall(r"[\u4e00-\u9fff]+|[A-Za-z0-9]+", text):
         if run.isascii():
@@ -262,26 +264,51 @@ def is_subject(q: Query, word: str) -> bool:
     return head.startswith(word)
 
 
-def general_candidate(
-    q: Query, sentences: list[tuple[Evidence, Hit, int]], pairs: dict[str, float]
-) -> Candidate | None:
+Sentence = tuple[Evidence, Hit, int]  # an evidence sentence, the hit it came from, the hit's rank
+
+
+def general_candidate(q: Query, sentences: list[Sentence], pairs: dict[str, float]) -> Candidate | None:
     """For a question not about a figure (who, what, where, which, when, why): the sentence whose
-    wording aligns best with the question, when it carries at least general_min_overlap of the
+    wording aligns best with the question — on its own and with its neighbours, since a question
+    often joins words of two adjacent sentences — when it carries at least general_min_overlap of the
     question's pairs and speaks of an asked year. A sentence of the answer's type is preferred
     (a date for 何时, a place cue for 在哪里) without being required."""
     if q.wanted_kinds is not None or not pairs:
         return None
     best: Candidate | None = None
-    for ev, hit, rank in sentences:
+    for i, (ev, hit, rank) in enumerate(sentences):
         if not years_agree(q, ev):
             continue
         overlap = pair_overlap(pairs, ev.text)
         if overlap < W.general_min_overlap:
             continue
-        score = overlap + W.rank_bonus / (1 + rank) + (W.type_cue if _type_cue(q, ev) else 0.0)
+        window = "".join(e.text for e, h, _ in sentences[max(0, i - 1) : i + 2] if h is hit)
+        score = (
+            overlap
+            + W.window_overlap * pair_overlap(pairs, window)
+            + W.rank_bonus / (1 + rank)
+            + (W.type_cue if _type_cue(q, ev) else 0.0)
+        )
         if best is None or score > best.score:
             best = Candidate(ev, hit, rank, round(score, 6))
     return best
+
+
+def companion(q: Query, best: Candidate, sentences: list[Sentence], pairs: dict[str, float]) -> Candidate | None:
+    """The neighbour of a general answer's sentence (same passage) that carries more of the question's
+    words the sentence lacks — the next one when neither does: a Wikipedia-style answer often runs
+    over two sentences (…是灣仔發展計劃第二期。工程包括拆卸…)."""
+    if q.wanted_kinds is not None or q.qtype in ("yesno",):
+        return None
+    at = next((i for i, (ev, _, _) in enumerate(sentences) if ev is best.evidence), None)
+    if at is None:
+        return None
+    missing = {p: w for p, w in pairs.items() if p not in best.evidence.text.lower()}
+    options = [sentences[j] for j in (at + 1, at - 1) if 0 <= j < len(sentences) and sentences[j][1] is best.hit]
+    if not options:
+        return None
+    ev, hit, rank = max(options, key=lambda o: pair_overlap(missing, o[0].text) if missing else 0.0)
+    return Candidate(ev, hit, rank, best.score)
 
 
 def _type_cue(q: Query, ev: Evidence) -> bool:

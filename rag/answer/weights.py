@@ -36,9 +36,10 @@ class Weights:
     subject_max: float = 0.3
     figure_alignment: float = 0.6  # the best-aligned figure of the question gets this bonus
     pair_overlap: float = 0.5  # × the share of the question's character pairs in the sentence (general questions)
+    window_overlap: float = 0.5  # × the share of the question's pairs in the sentence and its neighbours
     type_cue: float = 0.1  # the general sentence has a cue of the answer's type (a date for 何时)
     light_pair: float = 0.3  # a pair with a function character (的, 是, 在) counts this much
-    general_min_overlap: float = 0.5  # a general question is answered from its best-aligned sentence above this
+    general_min_overlap: float = 0.35  # a general question is answered from its best-aligned sentence above this
 
     # ---- figure alignment (how well a figure is about what was asked) ----
     focus_term: float = 3.0  # a question word next to the interrogative, in the words before the figure
