@@ -284,6 +284,7 @@ _GROWTH_REACH = 6  # a growth word counts only this close to the figure: 同比�
 # The one list of status cues: figures and rag.understand.status both read these.
 TARGET_CUES = re.compile(r"力争|争取|计划|目标|确保|力求|规划|拟|努力")
 FORECAST_CUES = re.compile(r"预计|预期|有望|预测|估计|可望|可达|将(?!近)")
+_RESULT_RE = re.compile(r"实际|累计|已经|已|完成|实现")  # a result, whatever the sentence forecast before it
 _LIST_GAPS = frozenset(["、", "和", "与", "及", "以及", "或"])
 
 # ---------------------------------------------------------------------------------------------------
@@ -798,18 +799,27 @@ def _measure(context: str, d: _Draft) -> tuple[str, int]:
     return "level", 0
 
 
-def _status(text: str, part_start: int, start: int, end: int, clause_end: int) -> str:
-    """Target or forecast from the nearest cue earlier in the sentence, else in the rest of the clause."""
+def _status(text: str, part_start: int, clause_start: int, start: int, end: int, clause_end: int) -> str:
+    """actual, forecast or target — the one status rule (rag.understand reads it from here): a cue in
+    the figure's own clause, the nearest before it first; else a result word in that clause (实际, 累计,
+    已: 预计2020年完成利用外资59亿美元，实际使用外资323亿美元 — the second is a result); else the
+    nearest cue earlier in the sentence (项目建成达产后，年产值可达6亿元，年利税5000万元: both forecasts)."""
     best, best_pos = "actual", -1
-    for regex, status in ((TARGET_CUES, "target"), (FORECAST_CUES, "forecast")):
-        for hit in regex.finditer(text, part_start, start):
-            if hit.start() > best_pos:
-                best, best_pos = status, hit.start()
-    if best_pos >= 0:
-        return best
-    if TARGET_CUES.search(text, end, clause_end):
-        return "target"
-    return "forecast" if FORECAST_CUES.search(text, end, clause_end) else "actual"
+    for lo in (clause_start, part_start):
+        for regex, status in ((TARGET_CUES, "target"), (FORECAST_CUES, "forecast")):
+            for hit in regex.finditer(text, lo, start):
+                if hit.start() > best_pos:
+                    best, best_pos = status, hit.start()
+        if best_pos >= 0:
+            return best
+        if lo == clause_start:
+            if TARGET_CUES.search(text, end, clause_end):
+                return "target"
+            if FORECAST_CUES.search(text, end, clause_end):
+                return "forecast"
+            if _RESULT_RE.search(text, clause_start, start):
+                return "actual"
+    return "actual"
 
 
 def _governing_period(
@@ -913,7 +923,7 @@ def extract_figures(sentence: str) -> list[Figure]:
                 kind=d.kind,
                 measure=measure,
                 direction=direction,
-                status=_status(text, part_start, d.start, d.end, clause_end),
+                status=_status(text, part_start, clause_start, d.start, d.end, clause_end),
                 period=_governing_period(text, spans, d.start, part_start, clause_start, bounds),
                 context=context,
             )

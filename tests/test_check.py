@@ -280,10 +280,10 @@ def test_touching_intervals_refute() -> None:
 def test_status_is_read_in_the_figures_own_clause() -> None:
     s = "“十三五”期间，预计2020年完成利用外资59亿美元，实际使用外资323亿美元。"
     forecast, actual = (f for f in extract_figures(s) if f.unit == "USD")
-    assert figure_status(s, forecast) == "forecast"
-    assert figure_status(s, actual) == "actual"
+    assert figure_status(forecast) == "forecast"
+    assert figure_status(actual) == "actual"
     lead = "预计2020年青岛进出口6200亿元，比“十二五”末净增1840亿元左右。"
-    assert {figure_status(lead, f) for f in extract_figures(lead)} == {"forecast"}
+    assert {figure_status(f) for f in extract_figures(lead)} == {"forecast"}
 
 
 def test_lists_are_read_respectively() -> None:

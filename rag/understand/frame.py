@@ -152,7 +152,7 @@ def claim_frame(text: str, fig: Figure, near: str, years: frozenset[int]) -> Fra
         indicators=indicators(near, text[: fig.start]), modifiers=modifiers(near), scope=scope(near),
         measure=fig.measure, unit=fig.unit,
         years=years, span=period_span(fig.period), span_inherited=False, plan=fig.period.plan,
-        status=figure_status(text, fig),
+        status=figure_status(fig),
     )
 
 
