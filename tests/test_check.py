@@ -372,6 +372,8 @@ def test_traditional_evidence_is_quoted_as_written(news_service: Any) -> None:
     assert fig.compared_with is not None and fig.compared_with.raw == "5.6億噸"
     assert "貨物吞吐量達到5.6億噸" in result.explanation
     assert all(c.quote in c.text for c in result.evidence)
+    written, _ = news_service.check("2022年青州港貨物吞吐量達到6.6億噸。")
+    assert "声明为“6.6億噸”" in written.explanation  # the claim's figure as the claim wrote it
 
 
 @pytest.mark.slow

@@ -129,8 +129,11 @@ def _source_display(m: Match) -> str:
 
 
 def _claim_display(claim: str, cf: ClaimFigure) -> str:
-    """The claim's figure as the claim wrote it (a growth with its verb: 下降28.8%)."""
-    return _display(normalize(claim), cf.written)
+    """The claim's figure as the claim wrote it (a growth with its verb: 下降28.8%; 6.6億噸 stays traditional)."""
+    norm = normalize(claim)
+    shown = _display(norm, cf.written)
+    at = norm.find(shown)
+    return claim[at : at + len(shown)] if at >= 0 and len(norm) == len(claim) else shown
 
 
 # ---- rendering for the command line
