@@ -17,18 +17,18 @@ from ..retrieve import Filters, Retriever
 from ..textzh import fold
 from ..types import Answer
 from ..understand import EVIDENCE, Query, analyse
-from .compose import byline_answer, citation, refuse, source_line
+from .compose import byline_answer, citation, partial_answer, refuse, source_line
 from .scoring import (
     Candidate,
     absent_share,
     companion,
     content_score,
-    general_candidate,
     is_subject,
     maximal,
     missing_noun,
     question_pairs,
     score_sentence,
+    worded_candidate,
 )
 from .short import lead, short_answer
 from .weights import WEIGHTS as W
@@ -109,7 +109,9 @@ class Answerer:
         pool = fold("".join(h.chunk.title + h.chunk.text for h in hits)).lower()
         best = candidates[0] if candidates else None
         if best is None or self._off_subject(q, best, pool):
-            best = general_candidate(q, sentences, pairs)
+            # a figure question about a noun no passage mentions (烟台, GDP) is not answered by its wording
+            figure_off = q.wanted_kinds is not None and missing_noun(q, pool) is not None
+            best = None if figure_off else worded_candidate(q, sentences, pairs, index)
             if best is None:
                 return done(refuse(q, hits, index, timings))
             candidates = [best]
@@ -123,6 +125,13 @@ class Answerer:
             extra = [near]
         dated = [] if extra else _other_dates(q, best, candidates)
         chosen = sorted([best, *dated], key=lambda c: c.evidence.chunk.date, reverse=True) if dated else [best, *extra]
+        partial = partial_answer(q, chosen)
+        if partial is not None:
+            text, complete = partial
+            lines = "".join(source_line(n, cand) for n, cand in enumerate(chosen, 1))
+            short = "，".join(short_answer(q, c) or "" for c in chosen) if complete else None
+            citations = tuple(citation(n, cand) for n, cand in enumerate(chosen, 1))
+            return done(Answer(text + lines, short, complete, q.qtype, citations))
         short = short_answer(q, chosen[0])
         parts = [lead(q, short)]
         for older in chosen[1:] if dated else ():  # the same thing reported on pages of other dates: latest first

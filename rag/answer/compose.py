@@ -85,3 +85,64 @@ def byline_answer(q: Query, hits: list[Hit], index: Index) -> tuple[str, str, Ci
         text = f"《{article.title}》的作者是{short}。据《{article.title}》（{format_date(article.date)}）署名：{line}[1]"
         return text, short, cite
     return None
+
+
+def _span_label(year: int, span: tuple[int, int]) -> str:
+    first, last = span
+    return f"{year}年{first}月" if first == last else f"{year}年{first}-{last}月"
+
+
+def _own_year(q: Query, cand: Candidate) -> int | None:
+    ev = cand.evidence
+    years = (ev.years or ev.context_years) & q.years
+    return min(years) if years else None
+
+
+def partial_answer(q: Query, chosen: list[Candidate]) -> tuple[str, bool] | None:
+    """The answer to a figure question about given years, year by year, saying plainly what the
+    corpus lacks: a year none of the sentences speaks of (2021年和2023年 → 资料中没有2021年的数据；
+    2023年为…[1]), or the whole year when the figure is for part of it (资料中没有2024年全年的数据；
+    2024年1-5月为3561.8亿元[1]). Returns (text, complete) — complete when nothing asked is missing —
+    or None when the ordinary template answers."""
+    if not q.years or q.wanted_kinds is None or not chosen[0].figures:
+        return None
+    covered = {y for c in chosen if (y := _own_year(q, c)) is not None}
+    missing = sorted(q.years - covered)
+    if len(q.years) == 1 and not missing:
+        year = next(iter(q.years))
+        span = _part_span(q, chosen[0])
+        if span is None:
+            return None
+        raw = chosen[0].evidence.raw(chosen[0].figures[0])
+        return f"资料中没有{year}年全年的数据；{_span_label(year, span)}为{raw}[1]。", False
+    if len(q.years) == 1 or (not missing and len(chosen) == 1):
+        return None
+    items = []
+    for n, c in enumerate(chosen, 1):
+        year = _own_year(q, c)
+        if year is None or not c.figures:
+            continue
+        span = _part_span(q, c)
+        label = _span_label(year, span) if span else f"{year}年"
+        items.append(f"{label}为{c.evidence.raw(c.figures[0])}[{n}]")
+    if not items:
+        return None
+    head = "资料中没有" + "、".join(f"{y}年" for y in missing) + "的数据；" if missing else ""
+    return head + "，".join(items) + "。", not missing
+
+
+_PART_ASKED = re.compile(r"\d{1,2}月|季度|半年|截至|截止|以来|月底|月末")
+
+
+def _part_span(q: Query, cand: Candidate) -> tuple[int, int] | None:
+    """The months of the year the candidate's figure covers, when that is only part of the year and
+    the question asked for the year (the question's own span, 1-5月 or 上半年, is answered as asked)."""
+    if q.spans or _PART_ASKED.search(q.text):
+        return None
+    ev = cand.evidence
+    fig = cand.figures[0]
+    at = next((i for i, f in enumerate(ev.figures) if f is fig), None)
+    if at is None or at >= len(ev.frames):
+        return None
+    span = ev.frames[at].span
+    return tuple(span) if span else None  # type: ignore[return-value]

@@ -267,22 +267,39 @@ def is_subject(q: Query, word: str) -> bool:
 Sentence = tuple[Evidence, Hit, int]  # an evidence sentence, the hit it came from, the hit's rank
 
 
-def general_candidate(q: Query, sentences: list[Sentence], pairs: dict[str, float]) -> Candidate | None:
-    """For a question not about a figure (who, what, where, which, when, why): the sentence whose
-    wording aligns best with the question — on its own and with its neighbours, since a question
-    often joins words of two adjacent sentences — when it carries at least general_min_overlap of the
-    question's pairs and speaks of an asked year. A sentence of the answer's type is preferred
-    (a date for 何时, a place cue for 在哪里) without being required."""
-    if q.wanted_kinds is not None or not pairs:
+def worded_candidate(
+    q: Query, sentences: list[Sentence], pairs: dict[str, float], index: Index
+) -> Candidate | None:
+    """The sentence whose wording aligns best with the question — on its own and with its neighbours,
+    since a question often joins words of two adjacent sentences — for a question the word-by-word
+    gate refused (paraphrased, or cut by jieba otherwise than the text).
+
+    A general question (who, what, where, which, when, why) needs general_min_overlap of the
+    question's pairs and an asked year; a sentence of the answer's type is preferred (a date for
+    何时, a place cue for 在哪里) without being required. A figure question needs more
+    (figure_min_overlap), full alignment (year, span, place) and a figure of the asked kind: a wrong
+    figure is worse than a refusal."""
+    if not pairs:
         return None
+    figure_question = q.wanted_kinds is not None
+    floor = W.figure_min_overlap if figure_question else W.general_min_overlap
+    focus = [t for t in maximal(q.focus) if t not in SOFT_TERMS and len(t) >= 2] if q.qtype == "person" else []
     best: Candidate | None = None
     for i, (ev, hit, rank) in enumerate(sentences):
-        if not years_agree(q, ev):
-            continue
         overlap = pair_overlap(pairs, ev.text)
-        if overlap < W.general_min_overlap:
+        if overlap < floor:
+            continue
+        figures: list[Figure] = []
+        if figure_question:
+            figures = wanted_figures(q, ev)
+            if not figures or not aligned(q, ev, index):
+                continue
+            figures.sort(key=lambda f: -figure_alignment(q, f, ev.text))
+        elif not years_agree(q, ev):
             continue
         window = "".join(e.text for e, h, _ in sentences[max(0, i - 1) : i + 2] if h is hit)
+        if focus and not any(term_credit(t, window, q.match_text) >= W.focus_credit for t in focus):
+            continue  # 青石镇的镇长是谁 is not answered by a sentence about 青石镇 without 镇长
         score = (
             overlap
             + W.window_overlap * pair_overlap(pairs, window)
@@ -290,7 +307,7 @@ def general_candidate(q: Query, sentences: list[Sentence], pairs: dict[str, floa
             + (W.type_cue if _type_cue(q, ev) else 0.0)
         )
         if best is None or score > best.score:
-            best = Candidate(ev, hit, rank, round(score, 6))
+            best = Candidate(ev, hit, rank, round(score, 6), figures)
     return best
 
 

@@ -36,9 +36,11 @@ class Weights:
     subject_max: float = 0.3
     figure_alignment: float = 0.6  # the best-aligned figure of the question gets this bonus
     pair_overlap: float = 0.5  # × the share of the question's character pairs in the sentence (general questions)
+    focus_credit: float = 0.5  # a word next to the question word must be at least this much in the window
     window_overlap: float = 0.5  # × the share of the question's pairs in the sentence and its neighbours
     type_cue: float = 0.1  # the general sentence has a cue of the answer's type (a date for 何时)
     light_pair: float = 0.3  # a pair with a function character (的, 是, 在) counts this much
+    figure_min_overlap: float = 0.6  # ... and a figure question, with a figure of the asked kind, above this
     general_min_overlap: float = 0.35  # a general question is answered from its best-aligned sentence above this
 
     # ---- figure alignment (how well a figure is about what was asked) ----
