@@ -21,8 +21,7 @@ from typing import Any
 import pytest
 
 from rag.check import CheckResult, Compared, FigureCheck, extract_claim_figures, render_results
-from rag.check.judge import compare_figures
-from rag.figures import extract_figures
+from rag.figures import compare, extract_figures
 from rag.types import Citation
 from rag.understand import contexts, figure_status, indicators
 
@@ -273,8 +272,8 @@ def test_words_read_as_figures() -> None:
 def test_touching_intervals_refute() -> None:
     claim = extract_figures("准备时长压缩至2天")[0]
     source = extract_figures("准备时长压缩至1天")[0]
-    assert compare_figures(claim, source) == "refutes"
-    assert compare_figures(claim, claim) == "supports"
+    assert compare(claim, source) == "refutes"
+    assert compare(claim, claim) == "supports"
 
 
 def test_status_is_read_in_the_figures_own_clause() -> None:

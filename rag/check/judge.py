@@ -61,15 +61,6 @@ def same_measure(c: Figure, e: Figure) -> bool:
     return c.measure == "growth" or c.measure == e.measure
 
 
-def compare_figures(claim: Figure, evidence: Figure) -> Comparison:
-    """:func:`compare`, except that intervals which only touch refute (2天 [1.5, 2.5] vs 1天 [0.5, 1.5])."""
-    outcome = compare(claim, evidence)
-    if outcome == "incomparable" and claim.value != evidence.value and compare(evidence, claim) != "supports":
-        if min(claim.high, evidence.high) - max(claim.low, evidence.low) <= 0:
-            return "refutes"
-    return outcome  # type: ignore[return-value]
-
-
 def _frames_agree(cf: ClaimFigure, ef: Figure, fr: Frame) -> bool:
     """The claim figure and the evidence figure are about the same indicator, partner, place and scope."""
     c = cf.frame
@@ -144,7 +135,7 @@ def matches(
             if miss:
                 near_misses.append(Match(ev, ef, fr, score, miss, rank))
             else:
-                out.append(Match(ev, ef, fr, score, compare_figures(cf.fig, e), rank))
+                out.append(Match(ev, ef, fr, score, compare(cf.fig, e), rank))
     out.sort(key=lambda m: (-m.score, m.rank, m.ev.start))
     near_misses.sort(key=lambda m: (-m.score, m.rank, m.ev.start))
     return out, near_misses
