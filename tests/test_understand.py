@@ -18,6 +18,7 @@ from rag.understand import (
     classify,
     core_term,
     evidence_from_annotation,
+    evidence_of,
     modifiers,
     term_in,
     with_context_year,
@@ -161,3 +162,33 @@ def test_draft_year_is_inherited_only_by_a_sentence_that_continues() -> None:
     assert with_context_year("其中，出口801.2亿元。", before) == "2023年，其中，出口801.2亿元。"
     assert with_context_year("集装箱吞吐量1020万标准箱。", before).startswith("2023年")
     assert with_context_year("“青州号”船长366米。", before) == "“青州号”船长366米。"
+
+
+class _SegmentedIndex:
+    """The reader contract of the segmented store: rows, stored annotations and their version."""
+
+    def __init__(self, article: Article, chunk: Chunk, stored: dict, version: str) -> None:
+        self.articles = {article.id: article}
+        self.chunks = [chunk]
+        self.annotation_version = version
+        self.stored = stored
+        self.reads = 0
+
+    def row_of(self, chunk_id: str) -> int | None:
+        return 0 if chunk_id == self.chunks[0].id else None
+
+    def annotations(self, row: int) -> dict | None:
+        self.reads += 1
+        return self.stored
+
+
+def test_evidence_is_read_from_stored_annotations_and_kept_by_the_snapshot() -> None:
+    article, chunk = _article_and_chunk()
+    (stored,) = annotate_chunks([chunk], {"a1": article})
+    index = _SegmentedIndex(article, chunk, json.loads(json.dumps(stored)), ANNOTATION_VERSION)
+    folded_copy = Chunk(**{**chunk.to_dict(), "text": chunk.text.replace("東盟進出口", "东盟进出口")})
+    first = evidence_of(index, folded_copy)  # a copy of an index chunk is read as the index stores it
+    assert first == analyse_chunk(chunk, article) and index.reads == 1
+    assert evidence_of(index, chunk) is first and index.reads == 1  # kept by this snapshot
+    other = _SegmentedIndex(article, chunk, stored, "understand-0")  # another version: computed, not read
+    assert evidence_of(other, chunk) == first and other.reads == 0

@@ -3,12 +3,21 @@ or claim? The one rule both the answerer and the checker apply before looking at
 
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import Any
 
 from ..figures import Figure, resolve_year
+from ..textzh import fold
 from .evidence import Evidence
 from .query import Query
 from .subject import resolve_anaphor, subject_places
+
+
+@lru_cache(maxsize=2048)
+def folded(text: str) -> str:
+    """An article's title or text folded (traditional → simplified), cached by content."""
+    return fold(text)
+
 
 ANSWER_TYPES_WITH_PLACES = frozenset({"place", "list", "entity", "person"})  # their answer is itself a place
 
@@ -42,9 +51,10 @@ def places_agree(q: Query, ev: Evidence, index: Any, answer_types_exempt: bool =
     if not missing:
         return True
     article = index.articles.get(ev.chunk.article_id)
+    title, text = (folded(article.title), folded(article.text)) if article is not None else ("", "")
     for p in missing:
         short = p[:-1] if len(p) > 2 and p[-1] in "市省" else p
-        dominant = article is not None and (short in article.title or article.text.count(short) >= 3)
+        dominant = article is not None and (short in title or text.count(short) >= 3)
         if short not in ev.context and not dominant:
             return False
     if answer_types_exempt and q.qtype in ANSWER_TYPES_WITH_PLACES:

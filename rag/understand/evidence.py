@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import math
 import threading
+import weakref
 from collections import OrderedDict
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass
@@ -199,8 +200,8 @@ def evidence_from_annotation(chunk: Chunk, article: Article | None, data: Mappin
 
 class Understanding:
     """Evidence per chunk for one index snapshot: read from its stored annotations when it has them
-    (``index.annotations``: a sequence aligned with ``index.chunks`` or a mapping by chunk id, with
-    ``manifest["annotator"] == ANNOTATION_VERSION``), else computed on first use and kept here."""
+    (``index.annotations(row)``, the segmented store's per-chunk dicts, written by
+    :func:`annotate_chunks` under ``ANNOTATION_VERSION``), else computed on first use and kept here."""
 
     def __init__(self, index: Any, size: int = CACHE_CHUNKS) -> None:
         self.index = index
@@ -208,29 +209,28 @@ class Understanding:
         self._items: OrderedDict[str, tuple[Evidence, ...]] = OrderedDict()
         self._lock = threading.Lock()
         stored = getattr(index, "annotations", None)
-        manifest = getattr(index, "manifest", {}) or {}
-        self._stored = stored if stored is not None and manifest.get("annotator") == ANNOTATION_VERSION else None
+        version = getattr(index, "annotation_version", None)
+        self._stored = stored if callable(stored) and version == ANNOTATION_VERSION else None
 
-    def _stored_for(self, chunk: Chunk) -> Mapping[str, Any] | None:
-        if self._stored is None:
-            return None
-        if isinstance(self._stored, Mapping):
-            return self._stored.get(chunk.id)
-        row = self.index.chunk_row.get(chunk.id)
-        return self._stored[row] if row is not None else None
+    def _row(self, chunk: Chunk) -> int | None:
+        row_of = getattr(self.index, "row_of", None)
+        if callable(row_of):
+            return row_of(chunk.id)
+        rows = getattr(self.index, "chunk_row", None)
+        return rows.get(chunk.id) if rows is not None else None
 
     def evidence(self, chunk: Chunk) -> tuple[Evidence, ...]:
         """The chunk's sentences; a copy of an index chunk (folded, say) is read as the index stores it."""
-        row = self.index.chunk_row.get(chunk.id) if hasattr(self.index, "chunk_row") else None
-        if row is not None and row < len(self.index.chunks):
-            chunk = self.index.chunks[row]
         with self._lock:
             hit = self._items.get(chunk.id)
             if hit is not None:
                 self._items.move_to_end(chunk.id)
                 return hit
+        row = self._row(chunk)
+        if row is not None and row < len(self.index.chunks):
+            chunk = self.index.chunks[row]
         article = self.index.articles.get(chunk.article_id)
-        data = self._stored_for(chunk)
+        data = self._stored(row) if self._stored is not None and row is not None else None
         value = evidence_from_annotation(chunk, article, data) if data is not None else analyse_chunk(chunk, article)
         with self._lock:
             self._items[chunk.id] = value
@@ -239,9 +239,19 @@ class Understanding:
         return value
 
 
+_BY_ID: dict[int, Understanding] = {}  # for an index that takes no attributes: dropped with the index
+
+
 def understanding(index: Any) -> Understanding:
     """The understanding owned by this index snapshot (created on first use, dropped with the index)."""
-    state = vars(index)
+    try:
+        state = vars(index)
+    except TypeError:
+        found = _BY_ID.get(id(index))
+        if found is None or found.index is not index:
+            found = _BY_ID[id(index)] = Understanding(index)
+            weakref.finalize(index, _BY_ID.pop, id(index), None)
+        return found
     found = state.get("_understanding")
     if found is None:
         found = state.setdefault("_understanding", Understanding(index))
