@@ -183,13 +183,17 @@ def score_sentence(
     figures = wanted_figures(q, ev)
     if not _fits_type(q, ev, figures, index):
         return None
-    total = sum(term_weight(t) for t in q.terms) or 1.0
+    words = maximal(q.terms)  # 大果西番莲 once, not again as 大果, 西番 and 西番莲
+    total = sum(term_weight(t) for t in words) or 1.0
     got = 0.0
-    for t in q.terms:
-        if term_in(t, ev.text, q.match_text) or (t in topic and t in ev.context.split("\n", 1)[0]):
+    headline = ev.context.split("\n", 1)[0]
+    for t in words:
+        if t in topic and t in headline:
             got += term_weight(t)  # a headline's topic holds for every sentence under it (它的根部…)
-        elif term_in(t, ev.context, q.match_text):
-            got += W.context_term * term_weight(t)
+            continue
+        # a compound the sentence writes in part counts in part (进口额 → 进口3756.1亿元)
+        own = term_credit(t, ev.text, q.match_text)
+        got += term_weight(t) * max(own, W.context_term * term_credit(t, ev.context, q.match_text))
     score = got / total
     if topic and not any(t in ev.text or t in ev.context for t in topic):
         score -= W.off_topic
