@@ -347,6 +347,10 @@ MISTAKES = [
     # lists: 分别 aligned item by item
     ("2024年1-5月青州市对日本进出口144.4亿元。", "supported", None),
     ("2024年1-5月青州市对日本进出口155.2亿元。", "refuted", "144.4亿元"),
+    # a claim that repeats a source sentence: numbers the extractor does not read are compared in place
+    ("9月1日8时20分，首辆汽车驶上大桥。", "refuted", "8时30分"),
+    ("9月1日8时30分，首辆汽车驶上大桥。", "supported", None),
+    ("当晚的通车纪念赛上，青州队以86:80战胜临州队。", "refuted", "84:80"),
     # traditional characters: compared folded, quoted as written
     ("2022年青州港货物吞吐量5.6亿吨。", "supported", None),
     ("2022年青州港貨物吞吐量達到6.6億噸。", "refuted", "5.6億噸"),

@@ -18,8 +18,9 @@ from ..textzh import is_blank, normalize, split_sentences
 from ..understand import Evidence, aligned, analyse, content_words, evidence_of, with_context_year
 from ..understand.subject import is_place
 from .claim import claim_figures, extract_claim_figures
-from .explain import NO_FIGURE, Judged, compose
+from .explain import NO_FIGURE, Judged, compose, compose_literal
 from .judge import coverage, judge, matches
+from .literal import has_numbers, literal_match
 from .records import CheckResult
 from .weights import WEIGHTS
 
@@ -37,15 +38,23 @@ class Checker:
         end = len(claim) if end is None else end
         if is_blank(claim):
             return CheckResult(claim, "not_enough_info", NO_FIGURE, start=start, end=end)
-        text = with_context_year(normalize(claim), context)
+        own = normalize(claim)
+        text = with_context_year(own, context)
         q = analyse(text)
         figs = claim_figures(text, q)
-        if not figs:
+        if not figs and not has_numbers(own):
             return CheckResult(claim, "not_enough_info", NO_FIGURE, start=start, end=end)
         t1 = time.perf_counter()
         hits = self.retriever.search(q.text, top_k=self.top_k)
         t2 = time.perf_counter()
         index = self.retriever.index
+        lit = literal_match(own, [(ev, rank) for rank, hit in enumerate(hits) for ev in evidence_of(index, hit.chunk)])
+        if lit is not None or not figs:
+            result = compose_literal(claim, lit, start, end) if lit is not None else CheckResult(
+                claim, "not_enough_info", NO_FIGURE, start=start, end=end
+            )
+            timings = {"analyse": (t1 - t0) * 1000, "retrieve": (t2 - t1) * 1000, "total": (time.perf_counter() - t0) * 1000}
+            return replace(result, timings_ms={k: round(v, 2) for k, v in timings.items()})
         pool: list[tuple[Evidence, int]] = []
         seen: set[tuple[str, int]] = set()
         for rank, hit in enumerate(hits):
@@ -83,7 +92,8 @@ class Checker:
         year borrows the last year written before it in its paragraph."""
         results = []
         for sentence, s, e in split_sentences(text):
-            if not extract_claim_figures(normalize(sentence)):
+            norm = normalize(sentence)
+            if not extract_claim_figures(norm) and not has_numbers(norm):
                 continue
             results.append(self.check(sentence, context=text[:s], start=s, end=e))
         return results

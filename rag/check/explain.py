@@ -16,6 +16,7 @@ from ..textzh import normalize
 from ..types import VERDICTS, Citation, Outcome, Verdict
 from .claim import ClaimFigure
 from .judge import Match
+from .literal import Literal
 from .records import CheckResult, Compared, FigureCheck
 
 NO_FIGURE = "该句没有可核查的数字。"
@@ -194,3 +195,25 @@ def render_results(results: Sequence[CheckResult], fmt: str = "table") -> str:
         f"{VERDICT_ZH['refuted']} {counts['refuted']}，{VERDICT_ZH['not_enough_info']} {counts['not_enough_info']}"
     )
     return "\n".join(lines)
+
+
+def _token_value(token: str) -> float:
+    m = re.match(r"\d+(?:\.\d+)?", token)
+    return float(m.group()) if m else 0.0
+
+
+def compose_literal(claim: str, lit: Literal, start: int, end: int) -> CheckResult:
+    """The verdict on a claim that repeats a source sentence: the numbers compared in place."""
+    ev = lit.ev
+    c = ev.chunk
+    cite = Citation(1, c.source, c.article_id, c.title, c.date, c.text, ev.written, ev.page_start, ev.page_end, round(lit.ratio, 4))
+    compared = Compared(lit.source_token or "", c.source, ev.written, 1)
+    if lit.claim_token is not None:
+        fig = FigureCheck(lit.claim_token, _token_value(lit.claim_token), "", "literal", "level", "", compared, "refuted")
+        explanation = f"资料显示，{ev.written}[1]（核查：原文为“{lit.source_token}”，声明为“{lit.claim_token}”）"
+        return CheckResult(claim, "refuted", explanation, (fig,), (cite,), start, end)
+    figs = tuple(
+        FigureCheck(t, _token_value(t), "", "literal", "level", "", Compared(s, c.source, ev.written, 1), "supported")
+        for t, s in lit.pairs
+    )
+    return CheckResult(claim, "supported", f"资料支持该说法：{ev.written}[1]", figs, (cite,), start, end)

@@ -36,6 +36,8 @@ class CheckWeights:
     extra_other: float = 0.1
     other_subject: float = 0.25  # the sentence opens with a subject the claim does not name
     max_penalty: float = 0.4
+    # a claim that repeats a source sentence: how alike the two must be once numbers are masked
+    literal_ratio: float = 0.9
     # the claim's words in the evidence: the paragraph counts this much of the sentence
     coverage_paragraph: float = 0.5
 
