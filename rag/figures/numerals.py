@@ -91,10 +91,14 @@ _UNITS: dict[str, tuple[str, str, str, bool]] = {
     "小时": ("hour", "duration", "1", False),
     "分钟": ("minute", "duration", "1", False),
     "周": ("week", "duration", "1", False),
+    "周岁": ("age", "quantity", "1", False),
+    "岁": ("age", "quantity", "1", False),
+    "摄氏度": ("celsius", "quantity", "1", False),
+    "℃": ("celsius", "quantity", "1", False),
 }
 _COUNTERS = (
     "个 家 项 列 艘 条 座 场 批 件 套 份 次 户 台 辆 架 种 类 所 株 只 款 处 栋 幢 块 支 趟 组 宗 票 笔 箱 "
-    "颗 枚 棵 张 篇 例 架次 车次 航次 班次 户次 批次"
+    "颗 枚 棵 张 篇 例 起 架次 车次 航次 班次 户次 批次"
 ).split()
 _UNITS.update({c: ("count", "count", "1", True) for c in _COUNTERS})
 # A measure word that starts a longer word is not a measure word: 3元素, 5天然, 2台湾.
@@ -122,6 +126,8 @@ _UNIT_GUARDS = {
     "条": "件例款约",
     "箱": "包",
     "类": "似型别",
+    "起": "来床步草飞诉点源到始航跑",
+    "岁": "月末",
 }
 _UNIT = "|".join(
     re.escape(u) + (f"(?![{_UNIT_GUARDS[u]}])" if u in _UNIT_GUARDS else "")
