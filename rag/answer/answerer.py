@@ -108,6 +108,7 @@ class Answerer:
         candidates.sort(key=lambda c: (-c.score, c.rank, c.evidence.start))
         pool = fold("".join(h.chunk.title + h.chunk.text for h in hits)).lower()
         best = candidates[0] if candidates else None
+        worded = False  # chosen by wording alone: quoted without restating the question as its answer
         if best is None or self._off_subject(q, best, pool):
             # a figure question about a noun no passage mentions (烟台, GDP) is not answered by its wording
             figure_off = q.wanted_kinds is not None and missing_noun(q, pool) is not None
@@ -115,6 +116,7 @@ class Answerer:
             if best is None:
                 return done(refuse(q, hits, index, timings))
             candidates = [best]
+            worded = True
         if q.qtype == "person" and re.search(r"作者|记者|撰稿|谁写|署名|author", q.text):
             byline = byline_answer(q, hits, index)
             if byline is not None:
@@ -133,7 +135,7 @@ class Answerer:
             citations = tuple(citation(n, cand) for n, cand in enumerate(chosen, 1))
             return done(Answer(text + lines, short, complete, q.qtype, citations))
         short = short_answer(q, chosen[0])
-        parts = [lead(q, short)]
+        parts = [lead(q, short) if not worded else ""]
         for older in chosen[1:] if dated else ():  # the same thing reported on pages of other dates: latest first
             parts.append(f"{format_date(older.evidence.chunk.date)}的报道为{short_answer(q, older)}。")
         parts += [source_line(n, cand) for n, cand in enumerate(chosen, 1)]

@@ -51,8 +51,12 @@ _SHARE_BASES = {"全国": "全国|我国|中国|国内", "全省": "全省|[\u4e
 
 def asked_noun(question: str) -> str:
     """The thing being counted or measured: 提供了多少个岗位 → 岗位."""
-    m = re.search(r"(?:多少|几)[个家项位名艘列条座场批件套次户台辆架所种]?([\u4e00-\u9fff]{2,4})", question)
-    return m.group(1) if m and m.group(1) not in ("亿元", "万元", "美元") else ""
+    m = re.search(r"(?:多少|几)[个家项位名艘列条座场批件套次户台辆架所种]?([\u4e00-\u9fff]{2,})", question)
+    if not m:
+        return ""
+    words = [w for w, _ in pos_cut(m.group(1))]  # the first word: 多少个国家和地区 → 国家, not 国家和地
+    word = words[0] if words and len(words[0]) >= 2 else m.group(1)[:4]
+    return word if word not in ("亿元", "万元", "美元") else ""
 
 
 _INTERROGATIVE = re.compile(
@@ -120,7 +124,9 @@ def figure_alignment(q: Query, fig: Figure, sentence: str = "") -> float:
     if asked_counter and fig.counter == asked_counter.group(1):
         matched += W.counter_match
     noun = asked_noun(q.text)
-    if noun and (noun in after or noun in fig.context[-len(noun) - 4 :]):
+    # the noun a count is followed by is what it counts: 700多个港口 counts ports, even after 国家和地区的
+    counted = bool(re.match(r"[\u4e00-\u9fff]", after))
+    if noun and (noun in after or (not counted and noun in fig.context[-len(noun) - 4 :])):
         matched += W.asked_noun * term_weight(noun)
     place_chars = set("".join(q.places)) | set("全市省本")
     hanzi = [ch for ch in re.findall(r"[\u4e00-\u9fff]", fig.context[-8:]) if ch not in place_chars]

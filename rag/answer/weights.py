@@ -1,7 +1,11 @@
 """Every weight and threshold the answerer scores with, in one place.
 
-The values were set by hand on the seed pages and then checked on the whole development pool (seed
-questions, news2023, CMRC 2018 trial, DRCD test); a change is kept only when the pool does not lose.
+The values were set by hand on the seed pages; the ones of the general (non-figure) path —
+pair_overlap, general_min_overlap, figure_min_overlap — were then chosen by a grid search
+(bench/fit_answer_weights.py) on the seed dev questions, seed questions written for the tests, and
+the first 400 questions of the CMRC 2018 trial and DRCD test sets: the seed sets stayed at 1.0 for
+every value tried, so the values that do best on CMRC/DRCD were kept, with a margin above the
+plateau for the refusal floors. A change is kept only when no set of the pool loses.
 """
 
 from __future__ import annotations
@@ -40,8 +44,8 @@ class Weights:
     window_overlap: float = 0.5  # × the share of the question's pairs in the sentence and its neighbours
     type_cue: float = 0.1  # the general sentence has a cue of the answer's type (a date for 何时)
     light_pair: float = 0.3  # a pair with a function character (的, 是, 在) counts this much
-    figure_min_overlap: float = 0.6  # ... and a figure question, with a figure of the asked kind, above this
-    general_min_overlap: float = 0.35  # a general question is answered from its best-aligned sentence above this
+    figure_min_overlap: float = 0.45  # ... and a figure question, with a figure of the asked kind, above this
+    general_min_overlap: float = 0.15  # a general question is answered from its best-aligned sentence above this
 
     # ---- figure alignment (how well a figure is about what was asked) ----
     focus_term: float = 3.0  # a question word next to the interrogative, in the words before the figure
