@@ -88,6 +88,7 @@ def test_year_without_nian_is_read_but_counts_are_not_years() -> None:
     assert analyse("2024首发货轮计划装卸多少标箱？").years == {2024}
     assert classify("累计有多少家世界500强企业在青岛投资？") == "count"
     assert analyse("上合示范区已集聚贸易主体突破2000家").years == frozenset()
+    assert analyse("已有2000多家运动门店参与").years == frozenset()
 
 
 def test_follow_up_takes_the_previous_question() -> None:

@@ -12,7 +12,10 @@ from .subject import mentions
 
 _BASE_BEFORE = re.compile(r"(?:自|从|较|比|与|相比|对比)[“\"]?$")
 _BASE_AFTER = re.compile(r"^(?:起|以来|开始)")
-_YEAR = re.compile(r"(?<![\d.])((?:19|20)\d{2})(?:年|(?=[^\d亿万千百元个家项人名位艘列条座场批件套次户台辆架所种米吨%.,]))")
+# A year: 2023年, or 2023 before anything but a unit, a counter or an approximation (2000多家 is no year).
+_YEAR = re.compile(
+    r"(?<![\d.])((?:19|20)\d{2})(?:年|(?=[^\d亿万千百元个家项人名位艘列条座场批件套次户台辆架所种米吨%.,多余起岁度]))"
+)
 
 Span = tuple[int, int]
 

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 from ..textzh import STOPWORDS, normalize, tokenize
 from ..types import QType
+from .context import years_in
 from .lexicon import QUESTION_WORDS, places_in
 
 # English question words → Chinese terms, so English questions still match Chinese evidence lexically.
@@ -63,7 +64,6 @@ WANTED_KINDS: dict[str, frozenset[str]] = {
     "rank": frozenset({"rank"}),
 }
 
-_YEAR = re.compile(r"(?<![\d.])((?:19|20)\d{2})(?:年|(?=[^\d亿万千百元个家项人名位艘列条座场批件套次户台辆架所种米吨%.,]))")
 MONEY_WORDS = r"总值|额|金额|收入|产值|规模|投资|资金|外资|价值|价格|成本|利润|营收|GDP|gdp|生产总值|元|美元|吞吐量|面积|重|长|高"
 _ASK_FRAGMENT = re.compile(r"^是|是$|几|多少|哪|谁|什么")
 _SPAN = re.compile(r"(\d{1,2})\s*(?:-|—|–|~|～|至|到)\s*(\d{1,2})月")
@@ -113,10 +113,6 @@ class Query:
         return s.strip("，, ") or self.text
 
 
-def _years(text: str) -> set[int]:
-    return {int(y) for y in _YEAR.findall(text) if 1990 <= int(y) <= 2100}
-
-
 def _english_terms(text: str) -> list[str]:
     lower = text.lower()
     found = [zh for en, zh in EN_TERMS.items() if re.search(rf"\b{re.escape(en)}\b", lower)]
@@ -138,7 +134,7 @@ def analyse(question: str) -> Query:
     text = normalize(question)
     english = _english_terms(text) if re.search(r"[a-zA-Z]{3,}", text) else []
     zh_text = text + "".join(english)
-    years = _years(text)
+    years = years_in(text)
     relative = None
     if re.search(r"今年|本年", text):
         relative = 0
