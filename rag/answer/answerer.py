@@ -21,7 +21,7 @@ from .compose import byline_answer, citation, partial_answer, refuse, source_lin
 from .scoring import (
     Candidate,
     absent_share,
-    companion,
+    companions,
     content_score,
     is_subject,
     maximal,
@@ -123,8 +123,8 @@ class Answerer:
                 text, short, cite = byline
                 return done(Answer(text, short, True, q.qtype, (cite,)))
         extra = _complements(q, best, candidates) or _runner_up(q, best, candidates)
-        if not extra and (near := companion(q, best, sentences, pairs)) is not None:
-            extra = [near]
+        if not extra:
+            extra = companions(q, best, sentences, pairs)
         dated = [] if extra else _other_dates(q, best, candidates)
         chosen = sorted([best, *dated], key=lambda c: c.evidence.chunk.date, reverse=True) if dated else [best, *extra]
         partial = partial_answer(q, chosen)

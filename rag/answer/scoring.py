@@ -321,21 +321,19 @@ def worded_candidate(
     return best
 
 
-def companion(q: Query, best: Candidate, sentences: list[Sentence], pairs: dict[str, float]) -> Candidate | None:
-    """The neighbour of a general answer's sentence (same passage) that carries more of the question's
-    words the sentence lacks — the next one when neither does: a Wikipedia-style answer often runs
-    over two sentences (…是灣仔發展計劃第二期。工程包括拆卸…)."""
-    if q.wanted_kinds is not None or q.qtype in ("yesno",):
-        return None
+def companions(q: Query, best: Candidate, sentences: list[Sentence], pairs: dict[str, float]) -> list[Candidate]:
+    """Neighbours of a general answer's sentence (same passage), the one that carries more of the
+    question's words the sentence lacks first (the next one when neither does), up to W.neighbours:
+    a Wikipedia-style answer often runs over two or three sentences (…是灣仔發展計劃第二期。工程包括拆卸…)."""
+    if q.wanted_kinds is not None or q.qtype in ("yesno",) or W.neighbours < 1:
+        return []
     at = next((i for i, (ev, _, _) in enumerate(sentences) if ev is best.evidence), None)
     if at is None:
-        return None
+        return []
     missing = {p: w for p, w in pairs.items() if p not in best.evidence.text.lower()}
     options = [sentences[j] for j in (at + 1, at - 1) if 0 <= j < len(sentences) and sentences[j][1] is best.hit]
-    if not options:
-        return None
-    ev, hit, rank = max(options, key=lambda o: pair_overlap(missing, o[0].text) if missing else 0.0)
-    return Candidate(ev, hit, rank, best.score)
+    options.sort(key=lambda o: -(pair_overlap(missing, o[0].text) if missing else 0.0))
+    return [Candidate(ev, hit, rank, best.score) for ev, hit, rank in options[: W.neighbours]]
 
 
 def _type_cue(q: Query, ev: Evidence) -> bool:
