@@ -198,8 +198,8 @@ def score_sentence(
             got += term_weight(t)  # a headline's topic holds for every sentence under it (它的根部…)
             continue
         # a compound the sentence writes in part counts in part (进口额 → 进口3756.1亿元)
-        own = term_credit(t, ev.text, q.match_text)
-        got += term_weight(t) * max(own, W.context_term * term_credit(t, ev.context, q.match_text))
+        own = _credit(t, ev.text, q.match_text)
+        got += term_weight(t) * (own if own == 1.0 else max(own, W.context_term * _credit(t, ev.context, q.match_text)))
     score = got / total
     if topic and not any(t in ev.text or t in ev.context for t in topic):
         score -= W.off_topic
@@ -227,6 +227,13 @@ def score_sentence(
     figures.sort(key=lambda f: -figure_alignment(q, f, ev.text))
     align = figure_alignment(q, figures[0], ev.text) if figures else 0.0
     return Candidate(ev, hit, rank, score, figures, align)
+
+
+def _credit(word: str, text: str, question: str) -> float:
+    """term_credit, without its search for parts when the text shares no character with the word."""
+    if term_in(word, text, question):
+        return 1.0
+    return term_credit(word, text, question) if any(ch in text for ch in word) else 0.0
 
 
 def content_score(q: Query, cand: Candidate) -> float:
