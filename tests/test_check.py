@@ -347,6 +347,9 @@ MISTAKES = [
     # lists: 分别 aligned item by item
     ("2024年1-5月青州市对日本进出口144.4亿元。", "supported", None),
     ("2024年1-5月青州市对日本进出口155.2亿元。", "refuted", "144.4亿元"),
+    # words are figures on both sides: 一半以上 in the source meets 过半 in the claim
+    ("2023年青州市民营企业进出口占全市进出口过半。", "supported", None),
+    ("2023年青州市民营企业进出口占全市进出口的三成。", "refuted", "一半以上"),
     # a claim that repeats a source sentence: numbers the extractor does not read are compared in place
     ("9月1日8时20分，首辆汽车驶上大桥。", "refuted", "8时30分"),
     ("9月1日8时30分，首辆汽车驶上大桥。", "supported", None),

@@ -17,15 +17,16 @@ from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from ..figures import Figure, Period, extract_figures
+from ..figures import Figure, Period
 from ..textzh import fold, split_sentences
 from ..types import Article, Chunk
 from .context import resolved_years
 from .frame import Frame, evidence_frames
+from .reading import read_figures
 
 # Bump whenever what an annotation holds, or how it is computed, changes: stored annotations of
 # another version are ignored and recomputed.
-ANNOTATION_VERSION = "understand-2"
+ANNOTATION_VERSION = "understand-3"
 CACHE_CHUNKS = 20_000  # analysed chunks an index snapshot keeps when its annotations are not stored
 
 
@@ -117,7 +118,7 @@ def _build(chunk: Chunk, article: Article | None, folded: _Folded, row: dict[str
         y, plist = resolved_years(sentence, date)
         cy, _ = resolved_years(before, date)
         years, ctx_years, periods = frozenset(y), frozenset(cy), tuple(plist)
-        figures = tuple(extract_figures(sentence))
+        figures = tuple(read_figures(sentence, bare_growth=False))
         frames = evidence_frames(sentence, figures, periods, before, date, years, fold(chunk.title), wide)
     return Evidence(chunk, sentence, s, e, years, context, ctx_years, figures, periods, date, wide, frames)
 

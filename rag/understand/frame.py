@@ -134,7 +134,7 @@ def evidence_frames(
             Frame(
                 near=near, own=own, subject=resolve_anaphor(subject_place(sentence, fig.start), title), role=_role(p),
                 partner=p,
-                indicators=indicators(near, sentence[: fig.start]), modifiers=modifiers(near), scope=scope(near),
+                indicators=indicators(near, sentence[: fig.start]), modifiers=modifiers(near, fig.measure), scope=scope(near),
                 measure=fig.measure,
                 unit=fig.unit, years=figure_years(fig, years, around, article_date),
                 span=span, span_inherited=inherited, plan=fig.period.plan,
@@ -149,7 +149,7 @@ def claim_frame(text: str, fig: Figure, near: str, years: frozenset[int]) -> Fra
     p = partner(near)
     return Frame(
         near=near, own=near, subject=subject_place(text, fig.start), role=_role(p), partner=p,
-        indicators=indicators(near, text[: fig.start]), modifiers=modifiers(near), scope=scope(near),
+        indicators=indicators(near, text[: fig.start]), modifiers=modifiers(near, fig.measure), scope=scope(near),
         measure=fig.measure, unit=fig.unit,
         years=years, span=period_span(fig.period), span_inherited=False, plan=fig.period.plan,
         status=figure_status(fig),

@@ -77,10 +77,12 @@ _WHOLE_WORDS = frozenset("外贸 货物 货物贸易 商品 对外贸易 贸易�
 _MODIFIER_POS = ("n", "vn", "l", "j", "nz", "a", "eng", "x")
 
 
-def modifiers(near: str) -> tuple[str, ...] | None:
+def modifiers(near: str, measure: str = "level") -> tuple[str, ...] | None:
     """The words that narrow a trade flow to a part of it, read back from the flow word nearest the
     figure (青州市服务进出口 → (服务,); 民营企业进出口 → (民营企业,); 外贸进出口总值 → ()), stopping at a
-    place, a preposition or a verb; None when the figure's context names no flow."""
+    place, a preposition or a verb (for a share, before its 占); None when the context names no flow."""
+    if measure == "share" and "占" in near:
+        near = near[: near.rfind("占")]  # 民营企业进出口占全市进出口的七成: the part, not the base
     heads = list(_FLOW_HEAD.finditer(near))
     if not heads:
         return None
