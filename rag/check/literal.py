@@ -9,6 +9,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from difflib import SequenceMatcher
+from functools import lru_cache
 
 from ..understand import Evidence, places_in
 from ..understand.status import ANY_CUE
@@ -49,6 +50,13 @@ def _masked(text: str) -> tuple[str, list[tuple[int, str]]]:
         pos = m.end()
     out.append(text[pos:])
     return "".join(out), numbers
+
+
+@lru_cache(maxsize=50_000)
+def _masked_sentence(text: str) -> tuple[str, tuple[tuple[int, str], ...]]:
+    """An evidence sentence masked (cached by its text: sentences recur across claims)."""
+    masked, numbers = _masked(_SKIP.sub("", text))
+    return masked, tuple(numbers)
 
 
 def _with_unit(text: str, m: re.Match[str]) -> str:
@@ -92,10 +100,12 @@ def literal_match(claim: str, sentences: Sequence[tuple[Evidence, int]]) -> Lite
         return None
     best: Literal | None = None
     for ev, rank in sentences:
-        other, other_numbers = _masked(_SKIP.sub("", ev.text))
+        other, other_numbers = _masked_sentence(ev.text)
         if not other_numbers or abs(len(other) - len(masked)) > 0.3 * len(masked):
             continue
         matcher = SequenceMatcher(None, masked, other, autojunk=False)
+        if matcher.real_quick_ratio() < WEIGHTS.literal_ratio or matcher.quick_ratio() < WEIGHTS.literal_ratio:
+            continue  # upper bounds first: most sentences are nothing like the claim
         ratio = matcher.ratio()
         if ratio < WEIGHTS.literal_ratio or (best is not None and ratio <= best.ratio):
             continue

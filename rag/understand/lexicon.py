@@ -127,6 +127,7 @@ def term_weight(term: str) -> float:
     return 1.0 + 0.5 * min(len(term), 6)
 
 
+@lru_cache(maxsize=8192)
 def core_term(term: str) -> str:
     """A term without its framing words: 进出口总值 → 进出口, 外贸进出口 → 进出口."""
     for soft in SOFT_TERMS:
