@@ -86,6 +86,14 @@ def test_partner_figure_is_not_given_for_the_whole(service: RagService) -> None:
     assert partner.short_answer == "612.4亿元"
 
 
+def test_a_province_figure_is_not_the_country_figure(service: RagService) -> None:
+    answer = _ask(service, "今年上半年我国锂电池出口增长了多少？")
+    assert "27.7%" not in answer.answer.split("据")[0]
+    assert not answer.found or answer.short_answer != "27.7%"
+    province = _ask(service, "今年上半年东江省锂电池出口增长了多少？")
+    assert province.found and province.short_answer == "27.7%"
+
+
 # ---- context: the sentence before gives the subject and period ---------------------------------
 def test_sentence_inherits_subject_and_period_from_the_one_before(service: RagService) -> None:
     answer = _ask(service, "2024年1-5月海川市出口多少？")

@@ -22,6 +22,7 @@ from ..understand import (
     term_weight,
     years_agree,
 )
+from ..understand.subject import same_place
 from .weights import WEIGHTS as W
 
 
@@ -93,12 +94,32 @@ def pair_overlap(pairs: dict[str, float], text: str) -> float:
     return sum(w for p, w in pairs.items() if p in lower) / total
 
 
+_SCOPE_OF = {"我国": "nation", "全国": "nation", "中国": "nation", "国内": "nation", "全球": "world", "世界": "world"}
+
+
+def _other_subject(q: Query, ev: Evidence, at: int) -> bool:
+    """The figure's frame names a place of its own that is not the one asked about: 广东省…出口增长
+    27.7% does not answer 我国…出口增长多少, nor 中国…增长5.2% a question about 全球. A sentence that
+    names the asked place itself is left to the alignment rules."""
+    if at >= len(ev.frames):
+        return False
+    subject = ev.frames[at].subject
+    wide = {scope for word, scope in _SCOPE_OF.items() if word in q.text}
+    if not subject or not (q.places or wide) or subject in q.text or any(p in ev.text for p in q.places):
+        return False
+    if subject in _SCOPE_OF:
+        return bool(wide) and _SCOPE_OF[subject] not in wide
+    if subject in GENERIC_PLACES:
+        return False
+    return not any(same_place(subject, p) for p in q.places)
+
+
 def wanted_figures(q: Query, ev: Evidence) -> list[Figure]:
     """The sentence's figures of a kind the question asks for, about an asked year and measure."""
     kinds = q.wanted_kinds
     if kinds is None:
         return []
-    figs = [f for f in ev.figures if f.kind in kinds]
+    figs = [f for i, f in enumerate(ev.figures) if f.kind in kinds and not _other_subject(q, ev, i)]
     if q.years:  # a figure for another year is not an answer (2020年…突破6000亿元 when 2022 is asked)
         figs = [f for f in figs if figure_year(f, ev.article_date) in (None, *q.years)]
     if q.qtype == "percent" and re.search(r"占|比重|比例|占比|share", q.text):
