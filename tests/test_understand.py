@@ -19,7 +19,9 @@ from rag.understand import (
     core_term,
     evidence_from_annotation,
     evidence_of,
+    head_noun,
     modifiers,
+    subject_place,
     term_in,
     with_context_year,
 )
@@ -124,7 +126,8 @@ def test_frames_read_subject_partner_part_period_and_status() -> None:
     assert partner.span == (1, 5) and partner.span_inherited  # 同期: the paragraph before, else the headline
     assert ev.written == "同期，青州市对東盟進出口210.6億元。" and ev.text == "同期，青州市对东盟进出口210.6亿元。"
     _, service = by_raw["95.7亿元"]
-    assert service.modifiers == ("服务",)  # 服务进出口 is a part of 进出口
+    assert service.modifiers == ("服务",) and service.role == "part"  # 服务进出口 is a part of 进出口
+    assert total.role == "whole"
 
 
 def test_annotations_round_trip_through_json() -> None:
@@ -193,3 +196,10 @@ def test_evidence_is_read_from_stored_annotations_and_kept_by_the_snapshot() -> 
     assert evidence_of(index, chunk) is first and index.reads == 1  # kept by this snapshot
     other = _SegmentedIndex(article, chunk, stored, "understand-0")  # another version: computed, not read
     assert evidence_of(other, chunk) == first and other.reads == 0
+
+
+def test_a_speaker_or_a_reporting_office_is_not_the_subject() -> None:
+    assert subject_place("青州市商务局数据显示，全市进出口增长5%。", 15) == ""
+    assert subject_place("青州市进出口增长5%。", 7) == "青州市"
+    assert head_noun("海关关长王明介绍") == ""
+    assert head_noun("青州自贸片区围绕") == "自贸片区"

@@ -63,8 +63,9 @@ class Frame:
         )
 
 
-def _role(partner_name: str) -> Role:
-    return "partner" if partner_name else "whole"
+def _role(partner_name: str, narrowed: tuple[str, ...] | None) -> Role:
+    """partner (对东盟进出口), part (服务进出口, 民营企业进出口) or whole (外贸进出口)."""
+    return "partner" if partner_name else "part" if narrowed else "whole"
 
 
 @dataclass(frozen=True)
@@ -129,12 +130,13 @@ def evidence_frames(
     out = []
     for fig, (near, own) in zip(figures, contexts(sentence, figures), strict=True):
         p = partner(near)
+        narrowed = modifiers(near, fig.measure)
         span, inherited = _evidence_span(fig, periods, around)
         out.append(
             Frame(
-                near=near, own=own, subject=resolve_anaphor(subject_place(sentence, fig.start), title), role=_role(p),
-                partner=p,
-                indicators=indicators(near, sentence[: fig.start]), modifiers=modifiers(near, fig.measure), scope=scope(near),
+                near=near, own=own, subject=resolve_anaphor(subject_place(sentence, fig.start), title),
+                role=_role(p, narrowed), partner=p,
+                indicators=indicators(near, sentence[: fig.start]), modifiers=narrowed, scope=scope(near),
                 measure=fig.measure,
                 unit=fig.unit, years=figure_years(fig, years, around, article_date),
                 span=span, span_inherited=inherited, plan=fig.period.plan,
@@ -147,9 +149,10 @@ def evidence_frames(
 def claim_frame(text: str, fig: Figure, near: str, years: frozenset[int]) -> Frame:
     """The frame of a claim figure (its years: its own period's, else the claim's)."""
     p = partner(near)
+    narrowed = modifiers(near, fig.measure)
     return Frame(
-        near=near, own=near, subject=subject_place(text, fig.start), role=_role(p), partner=p,
-        indicators=indicators(near, text[: fig.start]), modifiers=modifiers(near, fig.measure), scope=scope(near),
+        near=near, own=near, subject=subject_place(text, fig.start), role=_role(p, narrowed), partner=p,
+        indicators=indicators(near, text[: fig.start]), modifiers=narrowed, scope=scope(near),
         measure=fig.measure, unit=fig.unit,
         years=years, span=period_span(fig.period), span_inherited=False, plan=fig.period.plan,
         status=figure_status(fig),
