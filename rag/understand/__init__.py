@@ -40,6 +40,7 @@ from .lexicon import (
 )
 from .lists import contexts
 from .query import Query, analyse, classify
+from .reading import read_figures
 from .status import evidence_status, figure_status, status_agrees
 from .subject import (
     indicators,
@@ -94,6 +95,7 @@ __all__ = [
     "places_agree",
     "places_in",
     "pos_cut",
+    "read_figures",
     "same_place",
     "scope",
     "spans_agree",
