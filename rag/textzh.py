@@ -41,6 +41,42 @@ def to_simplified(text: str) -> str:
     return _converter().convert(text)
 
 
+# Full-width ASCII forms folded one for one (２０２３ → 2023, ％ → %), except the punctuation Chinese is
+# written with, which the sentence splitter and the templates rely on (see _KEEP_WIDE).
+_HALF = {c: c - 0xFEE0 for c in range(0xFF01, 0xFF5F) if chr(c) not in "，。？！：；（）～"}
+_HALF[0x3000] = ord(" ")
+
+
+def _fold_chars(text: str) -> str:
+    """t2s character by character: each character becomes exactly one character."""
+    out = []
+    for ch in text:
+        one = _fold_char(ch)
+        out.append(one if len(one) == 1 else ch)
+    return "".join(out)
+
+
+@lru_cache(maxsize=65_536)
+def _fold_char(ch: str) -> str:
+    return _converter().convert(ch) if not ch.isascii() else ch
+
+
+def fold(text: str) -> str:
+    """The form text is compared in, with the same length as the text: traditional → simplified
+    (進出口 → 进出口, 億 → 亿) and full-width digits and letters → half-width, character for
+    character, so an offset into the folded text is the same offset into the text as written — what
+    is compared is folded, what is quoted is the original.
+
+    OpenCC's t2s converts phrases as well as characters; should a phrase ever convert to another
+    length, the text is converted character by character instead.
+    """
+    if not text or text.isascii():
+        return text
+    text = text.translate(_HALF)
+    simplified = _converter().convert(text)
+    return simplified if len(simplified) == len(text) else _fold_chars(text)
+
+
 def strip_controls(text: str) -> str:
     """Remove zero-width and control characters and lone surrogates (never valid in UTF-8)."""
     text = _LONE_SURROGATE.sub("", text)

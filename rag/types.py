@@ -5,7 +5,21 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import asdict, dataclass, field
-from typing import Any
+from typing import Any, Literal, get_args
+
+# ---- vocabularies (one each: the checker, the API and the UI all use these words) ----------------
+Verdict = Literal["supported", "refuted", "not_enough_info"]  # a claim or a draft sentence
+Outcome = Literal["supported", "refuted", "not_found"]  # one figure of a claim
+Comparison = Literal["supports", "refutes", "incomparable"]  # a claim figure against one evidence figure
+Miss = Literal["period", "status"]  # why an evidence figure about the same thing was not compared
+Status = Literal["actual", "forecast", "target", "unknown"]  # unknown: a plan's paragraph, no cue of its own
+Measure = Literal["level", "growth", "share", "rank"]
+Role = Literal["whole", "part", "partner"]  # what a figure's subject is to the place it names
+QType = Literal[
+    "fact", "duration", "amount", "percent", "rank", "count", "date", "person", "place", "list", "yesno", "entity", "summary"
+]
+VERDICTS: tuple[Verdict, ...] = get_args(Verdict)
+QTYPES: tuple[QType, ...] = get_args(QType)
 
 
 def content_id(*parts: object, length: int = 16) -> str:

@@ -3,7 +3,8 @@
 Claims here are written for this file (not the dev set) and cover every rule of the fact-check issue:
 qualifier intervals (近七成, 八成以上, 超600亿元), 翻番, ranks, growth direction, currency, rounding,
 another year, another place, forecast vs actual, another indicator (出口 vs 进口), several figures.
-Tests that need the seed index are marked slow; the rest exercise the pure helpers.
+Tests that need the seed index are marked slow; the rest go through the public names of rag.check
+and rag.understand.
 """
 
 from __future__ import annotations
@@ -19,19 +20,10 @@ from typing import Any
 
 import pytest
 
-from rag.check import (
-    CheckResult,
-    Compared,
-    FigureCheck,
-    _claim_extract,
-    _compare,
-    _contexts,
-    _indicators,
-    _status,
-    render_results,
-)
-from rag.figures import extract_figures
+from rag.check import CheckResult, Compared, FigureCheck, extract_claim_figures, render_results
+from rag.figures import compare, extract_figures
 from rag.types import Citation
+from rag.understand import contexts, figure_status, indicators
 
 ROOT = Path(__file__).resolve().parent.parent
 DEV = ROOT.parent / "shared" / "eval" / "dev_claims.jsonl"
@@ -269,44 +261,131 @@ def test_render_results_without_an_index() -> None:
 
 
 def test_words_read_as_figures() -> None:
-    half, over, near = (_claim_extract(t)[0] for t in ("占全市的一半", "占全市的过半", "占全市的近一半"))
+    half, over, near = (extract_claim_figures(t)[0] for t in ("占全市的一半", "占全市的过半", "占全市的近一半"))
     assert (half.raw, half.low, half.high) == ("一半", 45.0, 55.0)
     assert (over.raw, over.low, over.high) == ("过半", 50.0, 100.0)
     assert (near.low, near.high) == (45.0, 50.0)
-    times = _claim_extract("进出口值同比增长一倍")[0]
+    times = extract_claim_figures("进出口值同比增长一倍")[0]
     assert times.raw == "一倍" and times.measure == "growth"
 
 
 def test_touching_intervals_refute() -> None:
     claim = extract_figures("准备时长压缩至2天")[0]
     source = extract_figures("准备时长压缩至1天")[0]
-    assert _compare(claim, source) == "refutes"
-    assert _compare(claim, claim) == "supports"
+    assert compare(claim, source) == "refutes"
+    assert compare(claim, claim) == "supports"
 
 
 def test_status_is_read_in_the_figures_own_clause() -> None:
     s = "“十三五”期间，预计2020年完成利用外资59亿美元，实际使用外资323亿美元。"
     forecast, actual = (f for f in extract_figures(s) if f.unit == "USD")
-    assert _status(s, forecast) == "forecast"
-    assert _status(s, actual) == "actual"
+    assert figure_status(forecast) == "forecast"
+    assert figure_status(actual) == "actual"
     lead = "预计2020年青岛进出口6200亿元，比“十二五”末净增1840亿元左右。"
-    assert {_status(lead, f) for f in extract_figures(lead)} == {"forecast"}
+    assert {figure_status(f) for f in extract_figures(lead)} == {"forecast"}
 
 
 def test_lists_are_read_respectively() -> None:
     s = "对韩国和日本分别进出口755.2亿元和644.4亿元，同比分别增长4.5%和4.8%。"
     figs = tuple(extract_figures(s))
-    near = [n for n, _ in _contexts(s, figs)]
+    near = [n for n, _ in contexts(s, figs)]
     assert "日本" not in near[0] and "韩国" in near[0]
     assert "韩国" not in near[1] and "日本" in near[1]
     assert "日本" in near[3] and "韩国" not in near[3]
     s = "2023年货物吞吐量突破7亿吨，集装箱吞吐量首破3000万标准箱，稳居全球第四位、第五位。"
     figs = tuple(extract_figures(s))
-    near = [n for n, _ in _contexts(s, figs)]
+    near = [n for n, _ in contexts(s, figs)]
     assert "货物" in near[2] and "集装箱" in near[3]
 
 
 def test_indicators_tell_export_from_trade() -> None:
-    assert _indicators("外贸进出口", "")["flow"] == {"trade"}
-    assert _indicators("出口", "")["flow"] == {"export"}
-    assert _indicators("跃居全球", "货物吞吐量跃居全球第四，集装箱超越釜山港，")["cargo"] == {"container"}
+    assert indicators("外贸进出口", "")["flow"] == {"trade"}
+    assert indicators("出口", "")["flow"] == {"export"}
+    assert indicators("跃居全球", "货物吞吐量跃居全球第四，集装箱超越釜山港，")["cargo"] == {"container"}
+
+
+# ---- mistake classes, on news written for these tests (tests/data/understand_news.jsonl) ----------
+
+NEWS = ROOT / "tests" / "data" / "understand_news.jsonl"
+
+
+@pytest.fixture(scope="module")
+def news_service(tmp_path_factory: pytest.TempPathFactory) -> Any:
+    """A small index of news written for the checker's mistake classes (real encoder)."""
+    from rag.embed import load_encoder
+    from rag.ingest import load_paths
+    from rag.service import RagService
+    from rag.store import IndexWriter
+
+    folder = tmp_path_factory.mktemp("understand-news")
+    IndexWriter(folder, load_encoder()).apply(add=load_paths([NEWS]))
+    svc = RagService(folder)
+    svc.load()
+    return svc
+
+
+MISTAKES = [
+    # subject: a partner's, a part's or a district's figure is not the whole's
+    ("2024年1-5月青州市外贸进出口总值210.6亿元。", "refuted", "1234.5亿元"),
+    ("2023年青州市外贸进出口总值412.5亿元。", "refuted", "2890.3亿元"),
+    ("2024年1-5月青州市服务进出口1234.5亿元。", "refuted", "95.7亿元"),
+    # period: part of the year is not the year; 截至5月底 is not the year's end; 前年, 二〇二三年, 前三季度
+    ("2024年青州市外贸进出口总值1234.5亿元。", "not_enough_info", None),
+    ("2024年青州市有进出口实绩的外贸企业达3120家。", "not_enough_info", None),
+    ("2021年青州市新建5G基站1800个。", "supported", None),
+    ("2023年前三季度青州市规模以上工业增加值增长7.5%。", "supported", None),
+    ("2023年青州市规模以上工业增加值增长7.5%。", "not_enough_info", None),
+    # status: a forecast or a target is not a result
+    ("2024年青州市外贸进出口突破3000亿元。", "not_enough_info", None),
+    ("预计2024年青州市外贸进出口将突破3000亿元。", "supported", None),
+    ("2025年青州市外贸进出口达到3300亿元。", "not_enough_info", None),
+    # context: 其中，出口… takes 1-5月 and 青州市 from the sentence before; 大桥 is the headline's bridge
+    ("2024年1-5月，青州市出口801.2亿元。", "supported", None),
+    ("2024年1-5月，青州市出口901.2亿元。", "refuted", "801.2亿元"),
+    ("青州跨海大桥全长约12公里。", "supported", None),
+    ("青州跨海大桥全长约15公里。", "refuted", "约12公里"),
+    # lists: 分别 aligned item by item
+    ("2024年1-5月青州市对日本进出口144.4亿元。", "supported", None),
+    ("2024年1-5月青州市对日本进出口155.2亿元。", "refuted", "144.4亿元"),
+    # words are figures on both sides: 一半以上 in the source meets 过半 in the claim
+    ("2023年青州市民营企业进出口占全市进出口过半。", "supported", None),
+    ("2023年青州市民营企业进出口占全市进出口的三成。", "refuted", "一半以上"),
+    # a claim that repeats a source sentence: numbers the extractor does not read are compared in place
+    ("9月1日8时20分，首辆汽车驶上大桥。", "refuted", "8时30分"),
+    ("9月1日8时30分，首辆汽车驶上大桥。", "supported", None),
+    ("当晚的通车纪念赛上，青州队以86:80战胜临州队。", "refuted", "84:80"),
+    # traditional characters: compared folded, quoted as written
+    ("2022年青州港货物吞吐量5.6亿吨。", "supported", None),
+    ("2022年青州港貨物吞吐量達到6.6億噸。", "refuted", "5.6億噸"),
+]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(("claim", "verdict", "figure"), MISTAKES)
+def test_mistake_classes(news_service: Any, claim: str, verdict: str, figure: str | None) -> None:
+    result, _ = news_service.check(claim)
+    assert result.verdict == verdict, result.explanation
+    if figure is not None:
+        assert figure in result.explanation
+        assert any(figure in c.text for c in result.evidence)
+
+
+@pytest.mark.slow
+def test_traditional_evidence_is_quoted_as_written(news_service: Any) -> None:
+    result, _ = news_service.check("2022年青州港货物吞吐量6.6亿吨。")
+    assert result.verdict == "refuted"
+    (fig,) = result.figures
+    assert fig.compared_with is not None and fig.compared_with.raw == "5.6億噸"
+    assert "貨物吞吐量達到5.6億噸" in result.explanation
+    assert all(c.quote in c.text for c in result.evidence)
+    written, _ = news_service.check("2022年青州港貨物吞吐量達到6.6億噸。")
+    assert "声明为“6.6億噸”" in written.explanation  # the claim's figure as the claim wrote it
+
+
+@pytest.mark.slow
+def test_draft_sentences_inherit_the_year_only_when_they_continue(news_service: Any) -> None:
+    draft = "2023年，青州市外贸进出口总值2890.3亿元。其中，北城区进出口412.5亿元。“青州跨海大桥”全长约12公里。"
+    results, _ = news_service.check_text(draft)
+    assert [r.verdict for r in results] == ["supported", "supported", "supported"]
+    assert results[1].figures[0].period == "2023年"
+    assert results[2].figures[0].period == ""

@@ -262,12 +262,12 @@ TABLE: list[tuple[str, list[dict[str, Any]]]] = [
             dict(raw="十五个", number="十五", value=15.0, counter="个", kind="count", period="十三五"),
             dict(raw="59亿美元", value=59e8, unit="USD", status="forecast", period="2020年"),
             dict(raw="五年", number="五", value=5.0, unit="year", kind="duration", period="十三五"),
-            dict(raw="4100个", value=4100.0, kind="count", status="forecast", period="十三五"),
+            dict(raw="4100个", value=4100.0, kind="count", status="actual", period="十三五"),  # 累计: a result
             dict(
                 raw="323亿美元",
                 value=323e8,
                 unit="USD",
-                status="forecast",
+                status="actual",
                 period="十三五",
                 context="实际使用外资",
             ),

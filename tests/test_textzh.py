@@ -8,6 +8,7 @@ from rag.textzh import (
     STOPWORDS,
     cut,
     domain_terms,
+    fold,
     is_blank,
     normalize,
     split_sentences,
@@ -104,3 +105,27 @@ def test_tokenize_normalises_first() -> None:
     """Traditional characters, full-width digits and case all reach the same tokens."""
     assert tokenize("２０２２年青島進出口") == tokenize("2022年青岛进出口")
     assert "rcep" in tokenize("RCEP生效")
+
+
+@pytest.mark.parametrize(
+    ("written", "folded"),
+    [
+        ("臺北市政府於１９９８年興建捷運，總經費約４８０億元。", "台北市政府于1998年兴建捷运，总经费约480亿元。"),
+        ("「鄭成功」收復臺灣後，設立承天府。", "「郑成功」收复台湾后，设立承天府。"),
+        ("进出口总值9117.2亿元", "进出口总值9117.2亿元"),  # simplified text stays as it is
+    ],
+)
+def test_fold_compares_traditional_as_simplified_character_for_character(written: str, folded: str) -> None:
+    assert fold(written) == folded
+    assert len(fold(written)) == len(written)
+    # an offset found in the folded text quotes the text as written
+    at = fold(written).find("亿元") if "亿元" in folded else fold(written).find("台")
+    assert at >= 0 and written[at] in "億亿臺"
+
+
+def test_fold_keeps_the_length_of_any_text() -> None:
+    """Even where a phrase conversion could change the length, each character maps to one."""
+    text = "乾隆皇帝著作瞭解頭髮，於是鬆了口氣；ＡＢＣ　１２３％"
+    assert len(fold(text)) == len(text)
+    assert fold(fold(text)) == fold(text)
+    assert "，" in fold(text) and "；" in fold(text)  # the splitter's punctuation stays full-width

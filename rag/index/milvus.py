@@ -42,9 +42,13 @@ from ..chunk import ChunkSettings
 from ..embed import Encoder
 from ..errors import IndexMismatchError, IndexMissingError
 from ..retrieve import MODES, RRF_K, Filters, Retriever, reciprocal_rank_fusion
-from ..store import HNSW_EF_SEARCH, Index, IndexWriter, current_generation, load_index
 from ..textzh import STOPWORDS, domain_terms, normalize, tokenize
 from ..types import Article, Chunk, Hit
+from .dense import HNSW_EF_SEARCH
+from .layout import current_generation
+from .reader import Index, load_index
+from .segment import Annotate
+from .writer import IndexWriter
 
 if TYPE_CHECKING:
     from .milvus_writer import MilvusWriter
@@ -476,13 +480,24 @@ class Backend:
         return Retriever(index, embed_query)
 
     def writer(
-        self, encoder: Encoder, chunk_settings: ChunkSettings | None, ann: str, lock_timeout: float
+        self,
+        encoder: Encoder,
+        chunk_settings: ChunkSettings | None,
+        ann: str,
+        lock_timeout: float,
+        annotate: Annotate | None = None,
+        annotation_version: str | None = None,
     ) -> IndexWriter | MilvusWriter:
+        """The writer of this backend; the folder stores `annotate`'s per-chunk records with each new
+        segment (Milvus does not: its readers compute them on first use)."""
         if self.target:  # the folder's vector cache serves Milvus too: vectors keyed by (encoder, text)
             from .milvus_writer import MilvusWriter
 
             return MilvusWriter(self.target, encoder, chunk_settings, cache_dir=self.index_dir / "cache")
-        return IndexWriter(self.index_dir, encoder, chunk_settings, ann, lock_timeout=lock_timeout)
+        return IndexWriter(
+            self.index_dir, encoder, chunk_settings, ann, lock_timeout=lock_timeout,
+            annotate=annotate, annotation_version=annotation_version,
+        )
 
 
 def open_backend(spec: str, index_dir: Path) -> Backend:

@@ -19,9 +19,10 @@ import numpy as np
 from ..chunk import ChunkSettings, chunk_article
 from ..embed import Encoder, VectorCache
 from ..errors import IndexBusyError, IndexMismatchError, IndexMissingError, IngestError
-from ..store import BM25_PARAMS, HNSW_EF_CONSTRUCTION, HNSW_M, BuildReport, Progress, dense_text, passage_text
 from ..textzh import normalize
 from ..types import Article, Chunk
+from .dense import HNSW_EF_CONSTRUCTION, HNSW_M
+from .layout import BM25_PARAMS
 from .milvus import (
     CHUNK_FIELDS,
     SCHEMA,
@@ -37,6 +38,7 @@ from .milvus import (
     client_for,
     live_generation,
 )
+from .writer import BuildReport, Progress, dense_text, passage_text
 
 LIVE = 2**62  # gen_removed of a row no generation has removed yet
 PART_CHARS = 16_000  # article text per row: VARCHAR holds 65,535 bytes, a CJK character takes 3-4

@@ -1,0 +1,371 @@
+"""How well one evidence sentence, and each of its figures, answers a question (weights: weights.py)."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from ..figures import Figure
+from ..store import Index
+from ..types import Hit
+from ..understand import (
+    GENERIC_PLACES,
+    SOFT_TERMS,
+    Evidence,
+    Query,
+    aligned,
+    figure_year,
+    maximal,
+    pos_cut,
+    term_credit,
+    term_in,
+    term_weight,
+    years_agree,
+)
+from ..understand.subject import same_place
+from .weights import WEIGHTS as W
+
+
+@dataclass
+class Candidate:
+    """An evidence sentence that agrees with the question, with its score and its answering figures."""
+
+    evidence: Evidence
+    hit: Hit
+    rank: int
+    score: float
+    figures: list[Figure] = field(default_factory=list)
+    align: float = 0.0  # how well its best figure is about what was asked (see figure_alignment)
+
+
+def share_base(question: str) -> str:
+    """What a share is a share of, as a pattern: 占全国的比重 → 全国|我国|…; '' when not stated."""
+    m = re.search(r"占(?:同期)?([\u4e00-\u9fff]{2,5}?)(?:的|比重|多少|几成|外贸|进出口|出口|进口)", question)
+    if not m:
+        return ""
+    base = m.group(1)
+    return _SHARE_BASES.get(base, re.escape(base))
+
+
+_SHARE_BASES = {"全国": "全国|我国|中国|国内", "全省": "全省|[\u4e00-\u9fff]{2,3}省", "全市": "全市|[\u4e00-\u9fff]{2,3}市"}
+
+
+def asked_noun(question: str) -> str:
+    """The thing being counted or measured: 提供了多少个岗位 → 岗位."""
+    m = re.search(r"(?:多少|几)[个家项位名艘列条座场批件套次户台辆架所种]?([\u4e00-\u9fff]{2,})", question)
+    if not m:
+        return ""
+    words = [w for w, _ in pos_cut(m.group(1))]  # the first word: 多少个国家和地区 → 国家, not 国家和地
+    word = words[0] if words and len(words[0]) >= 2 else m.group(1)[:4]
+    return word if word not in ("亿元", "万元", "美元") else ""
+
+
+_INTERROGATIVE = re.compile(
+    r"什么样?的?|甚么|怎么样?|怎样|如何|为什么|为何|哪一?[些个里儿位年种本门国次部类件家边方面]?|谁|多少|多久|多长|多大|多高|"
+    r"几[个年月天次]?|何[时地处人种]?|是否|是不是|吗|呢|请问"
+)
+_LIGHT_CHARS = frozenset("的了是在和与及或有为之其这那个一被将把于也都就而并")
+
+
+def question_pairs(q: Query) -> dict[str, float]:
+    """The question's character pairs, less its interrogative words and places, each with a weight: a pair with
+    a function character (的, 是, 在) counts little. Pairs compare question and sentence without a
+    word list, so 悉昙体 matches however jieba cuts it."""
+    text = _INTERROGATIVE.sub("|", q.match_text)
+    for place in q.places:  # a place is a constraint (aligned), not what is asked: 青岛市市长 asks for 市长
+        text = text.replace(place, "|")
+    pairs: dict[str, float] = {}
+    for run in re.findall(r"[\u4e00-\u9fff]+|[A-Za-z0-9]+", text):
+        if run.isascii():
+            pairs[run.lower()] = 1.0
+            continue
+        for i in range(len(run) - 1):
+            pair = run[i : i + 2]
+            pairs[pair] = W.light_pair if (pair[0] in _LIGHT_CHARS or pair[1] in _LIGHT_CHARS) else 1.0
+    return pairs
+
+
+def pair_overlap(pairs: dict[str, float], text: str) -> float:
+    """Weighted share of the question's pairs that the text contains."""
+    total = sum(pairs.values())
+    if not total:
+        return 0.0
+    lower = text.lower()
+    return sum(w for p, w in pairs.items() if p in lower) / total
+
+
+_SCOPE_OF = {"我国": "nation", "全国": "nation", "中国": "nation", "国内": "nation", "全球": "world", "世界": "world"}
+
+
+def _other_subject(q: Query, ev: Evidence, at: int) -> bool:
+    """The figure's frame names a place of its own that is not the one asked about: 广东省…出口增长
+    27.7% does not answer 我国…出口增长多少, nor 中国…增长5.2% a question about 全球. A sentence that
+    names the asked place itself is left to the alignment rules."""
+    if at >= len(ev.frames):
+        return False
+    subject = ev.frames[at].subject
+    wide = {scope for word, scope in _SCOPE_OF.items() if word in q.text}
+    if not subject or not (q.places or wide) or subject in q.text or any(p in ev.text for p in q.places):
+        return False
+    if subject in _SCOPE_OF:
+        return bool(wide) and _SCOPE_OF[subject] not in wide
+    if subject in GENERIC_PLACES:
+        return False
+    return not any(same_place(subject, p) for p in q.places)
+
+
+def wanted_figures(q: Query, ev: Evidence) -> list[Figure]:
+    """The sentence's figures of a kind the question asks for, about an asked year and measure."""
+    kinds = q.wanted_kinds
+    if kinds is None:
+        return []
+    figs = [f for i, f in enumerate(ev.figures) if f.kind in kinds and not _other_subject(q, ev, i)]
+    if q.years:  # a figure for another year is not an answer (2020年…突破6000亿元 when 2022 is asked)
+        figs = [f for f in figs if figure_year(f, ev.article_date) in (None, *q.years)]
+    if q.qtype == "percent" and re.search(r"占|比重|比例|占比|share", q.text):
+        figs = [f for f in figs if f.measure == "share"] or figs
+        base = share_base(q.text)
+        if base:  # 占全国的比重 is not answered by 占山东省…的27.4%
+            figs = [f for f in figs if f.measure == "share" and re.search(base, f.context)]
+    elif q.asks == ("percent",) and re.search(r"增|降|提高|growth|grew|increase", q.text):
+        figs = [f for f in figs if f.measure == "growth"] or figs
+    return figs
+
+
+def figure_alignment(q: Query, fig: Figure, sentence: str = "") -> float:
+    """How well a figure is about what was asked: question terms in the words before it (出口
+    5361.1亿元) and the noun after a count (87个外资项目), less words the question did not use
+    (服务进出口 when 进出口 was asked)."""
+    after = re.split(r"[，。；、,;]", sentence[fig.end : fig.end + 8])[0] if fig.kind == "count" else ""
+    ctx = fig.context + after
+    matched = sum(
+        term_weight(t) * (W.focus_term if t in q.focus else W.other_term) for t in q.terms if term_in(t, ctx, q.match_text)
+    )
+    asked_counter = re.search(r"(?:多少|几)([个家项位名艘列条座场批件套次户台辆架所种])", q.text)
+    if asked_counter and fig.counter == asked_counter.group(1):
+        matched += W.counter_match
+    noun = asked_noun(q.text)
+    # the noun a count is followed by is what it counts: 700多个港口 counts ports, even after 国家和地区的
+    counted = bool(re.match(r"[\u4e00-\u9fff]", after))
+    if noun and (noun in after or (not counted and noun in fig.context[-len(noun) - 4 :])):
+        matched += W.asked_noun * term_weight(noun)
+    place_chars = set("".join(q.places)) | set("全市省本")
+    hanzi = [ch for ch in re.findall(r"[\u4e00-\u9fff]", fig.context[-8:]) if ch not in place_chars]
+    covered = sum(1 for ch in hanzi if ch in q.match_text)
+    precision = covered / len(hanzi) if hanzi else W.precision_unknown
+    return matched + W.precision * precision
+
+
+def subject_penalty(q: Query, sentence: str) -> float:
+    """Names and nouns in a sentence's opening clause that the question does not use mark a more
+    specific subject (青岛自贸片区… when 青岛市 was asked about)."""
+    head = re.split(r"[，；：,;:]", sentence, maxsplit=1)[0]
+    penalty = 0.0
+    for word, flag in pos_cut(head):
+        if len(word) < 2 or word in q.text or word in GENERIC_PLACES or not re.search(r"[\u4e00-\u9fff]", word):
+            continue
+        if flag in ("ns", "nt", "nz", "x", "j"):
+            penalty += W.subject_place
+        elif flag == "n":
+            penalty += W.subject_noun
+    return min(penalty, W.subject_max)
+
+
+_TYPE_CUE = {
+    "place": re.compile(r"位于|在|落户|设在|地处|坐落|分布|来自|出生|于[\u4e00-\u9fff]"),
+    "list": re.compile(r"[、]|和|以及|包括|即"),
+}
+
+
+def _fits_type(q: Query, ev: Evidence, figures: list[Figure], index: Index) -> bool:
+    """A figure question needs a figure of the asked kind about the asked indicator; a date question a date."""
+    if q.wanted_kinds is not None:
+        if not figures:
+            return False
+        # the indicator asked about must be in the sentence itself (货物吞吐量, not just 货值)
+        indicator = [t for t in maximal(q.focus) if t not in SOFT_TERMS and len(t) >= 2]
+        if indicator and not any(term_credit(t, ev.text, q.match_text) >= 0.5 for t in indicator):
+            unit = re.search(r"(?:多少|几)([\u4e00-\u9fff]{1,2})", q.text)
+            return bool(unit and any(unit.group(1) in f.raw for f in figures))  # 多少厘米 → 15至20厘米
+        return True
+    if q.qtype == "date":
+        return bool(ev.periods or re.search(r"\d{1,2}月|\d{4}年", ev.text))
+    cue = _TYPE_CUE.get(q.qtype)
+    return cue is None or bool(cue.search(ev.text))
+
+
+def score_sentence(
+    q: Query,
+    ev: Evidence,
+    hit: Hit,
+    rank: int,
+    index: Index,
+    topic: frozenset[str] = frozenset(),
+    pairs: dict[str, float] | None = None,
+) -> Candidate | None:
+    """The sentence as a candidate answer, or None when it disagrees with the question's year, span,
+    place or answer type. `pairs` (question_pairs) adds how well a general question's wording aligns."""
+    if not aligned(q, ev, index):
+        return None
+    figures = wanted_figures(q, ev)
+    if not _fits_type(q, ev, figures, index):
+        return None
+    words = maximal(q.terms)  # 大果西番莲 once, not again as 大果, 西番 and 西番莲
+    total = sum(term_weight(t) for t in words) or 1.0
+    got = 0.0
+    headline = ev.context.split("\n", 1)[0]
+    for t in words:
+        if t in topic and t in headline:
+            got += term_weight(t)  # a headline's topic holds for every sentence under it (它的根部…)
+            continue
+        # a compound the sentence writes in part counts in part (进口额 → 进口3756.1亿元)
+        own = _credit(t, ev.text, q.match_text)
+        got += term_weight(t) * (own if own == 1.0 else max(own, W.context_term * _credit(t, ev.context, q.match_text)))
+    score = got / total
+    if topic and not any(t in ev.text or t in ev.context for t in topic):
+        score -= W.off_topic
+    score += W.rank_bonus / (1 + rank)
+    if figures and q.qtype == "rank":
+        score += W.rank_figure
+    score += sum(
+        W.quoted_in_sentence if s in ev.text else W.quoted_in_context if s in ev.context else 0.0 for s in q.quoted
+    )
+    score += W.plan_match * sum(1 for p in q.plans if p in ev.text or p in ev.context)
+    if q.years and q.years & ev.years:
+        score += W.year_match
+    if q.spans and any((p.start_month, p.end_month) in q.spans for p in ev.periods):
+        score += W.span_match
+    if q.qtype == "list":
+        score += W.list_item * min(ev.text.count("、"), W.list_items_max)
+        if any(re.search(re.escape(t) + r"[^。]{0,4}(?:即|包括|分别是|有|：)", ev.text) for t in q.terms):
+            score += W.list_intro
+    if figures:
+        score -= subject_penalty(q, ev.text)
+    if q.qtype == "entity" and re.search(r"《[^》]+》", ev.text):
+        score += W.entity_title
+    if pairs and q.wanted_kinds is None:
+        score += W.pair_overlap * pair_overlap(pairs, ev.text)
+    figures.sort(key=lambda f: -figure_alignment(q, f, ev.text))
+    align = figure_alignment(q, figures[0], ev.text) if figures else 0.0
+    return Candidate(ev, hit, rank, score, figures, align)
+
+
+def _credit(word: str, text: str, question: str) -> float:
+    """term_credit, without its search for parts when the text shares no character with the word."""
+    if term_in(word, text, question):
+        return 1.0
+    return term_credit(word, text, question) if any(ch in text for ch in word) else 0.0
+
+
+def content_score(q: Query, cand: Candidate) -> float:
+    """How much of the question the sentence (fully) and its paragraph (in part) carry, word by word;
+    a compound the source writes differently gets partial credit (出口额 vs 出口5361.1亿元)."""
+    ev = cand.evidence
+    words = maximal(q.terms)
+    total = sum(term_weight(t) for t in words) or 1.0
+    got = sum(
+        term_weight(t) * max(term_credit(t, ev.text, q.match_text), W.context_credit * term_credit(t, ev.context, q.match_text))
+        for t in words
+    )
+    return got / total
+
+
+_NOUN_FLAGS = ("n", "ns", "nr", "nt", "nz", "eng", "nrt", "vn")
+
+
+def missing_noun(q: Query, pool: str) -> str | None:
+    """A noun of the question that no retrieved passage mentions (烟台, 财政收入, GDP): unless the
+    evidence matches the rest of the question closely, the passages are not about that."""
+    for word in maximal(q.terms):
+        if word in SOFT_TERMS or term_credit(word, pool, q.match_text):
+            continue
+        flags = {f for _, f in pos_cut(word)}
+        if flags & set(_NOUN_FLAGS):
+            return word
+    return None
+
+
+def absent_share(q: Query, pool: str) -> float:
+    """Share of the question's words that the retrieved passages never mention (常住人口 in a corpus
+    without population figures). A word counts as mentioned when most of its character pairs are
+    (进出口额 is mentioned by 进出口…亿元)."""
+    words = maximal(q.terms)
+    if not words:
+        return 0.0
+    total = sum(term_weight(w) for w in words)
+    return sum(term_weight(w) for w in words if not term_credit(w, pool)) / total
+
+
+def is_subject(q: Query, word: str) -> bool:
+    """The word opens the question, perhaps after a time (烟台2022年… / 2022年烟台…): what it asks about."""
+    head = re.sub(r"^(?:(?:19|20)\d{2}年?|\d{1,2}(?:-|至)\d{1,2}月|今年|去年|[，,\s])*", "", q.match_text.lower())
+    return head.startswith(word)
+
+
+Sentence = tuple[Evidence, Hit, int]  # an evidence sentence, the hit it came from, the hit's rank
+
+
+def worded_candidate(
+    q: Query, sentences: list[Sentence], pairs: dict[str, float], index: Index
+) -> Candidate | None:
+    """The sentence whose wording aligns best with the question — on its own and with its neighbours,
+    since a question often joins words of two adjacent sentences — for a question the word-by-word
+    gate refused (paraphrased, or cut by jieba otherwise than the text).
+
+    A general question (who, what, where, which, when, why) needs general_min_overlap of the
+    question's pairs and an asked year; a sentence of the answer's type is preferred (a date for
+    何时, a place cue for 在哪里) without being required. A figure question needs more
+    (figure_min_overlap), full alignment (year, span, place) and a figure of the asked kind: a wrong
+    figure is worse than a refusal."""
+    if not pairs:
+        return None
+    figure_question = q.wanted_kinds is not None
+    floor = W.figure_min_overlap if figure_question else W.general_min_overlap
+    focus = [t for t in maximal(q.focus) if t not in SOFT_TERMS and len(t) >= 2] if q.qtype == "person" else []
+    best: Candidate | None = None
+    for i, (ev, hit, rank) in enumerate(sentences):
+        overlap = pair_overlap(pairs, ev.text)
+        if overlap < floor:
+            continue
+        figures: list[Figure] = []
+        if figure_question:
+            figures = wanted_figures(q, ev)
+            if not figures or not aligned(q, ev, index):
+                continue
+            figures.sort(key=lambda f: -figure_alignment(q, f, ev.text))
+        elif not years_agree(q, ev):
+            continue
+        window = "".join(e.text for e, h, _ in sentences[max(0, i - 1) : i + 2] if h is hit)
+        if focus and not any(term_credit(t, window, q.match_text) >= W.focus_credit for t in focus):
+            continue  # 青石镇的镇长是谁 is not answered by a sentence about 青石镇 without 镇长
+        score = (
+            overlap
+            + W.window_overlap * pair_overlap(pairs, window)
+            + W.rank_bonus / (1 + rank)
+            + (W.type_cue if _type_cue(q, ev) else 0.0)
+        )
+        if best is None or score > best.score:
+            best = Candidate(ev, hit, rank, round(score, 6), figures)
+    return best
+
+
+def companions(q: Query, best: Candidate, sentences: list[Sentence], pairs: dict[str, float]) -> list[Candidate]:
+    """Neighbours of a general answer's sentence (same passage), the one that carries more of the
+    question's words the sentence lacks first (the next one when neither does), up to W.neighbours:
+    a Wikipedia-style answer often runs over two or three sentences (…是灣仔發展計劃第二期。工程包括拆卸…)."""
+    if q.wanted_kinds is not None or q.qtype in ("yesno",) or W.neighbours < 1:
+        return []
+    at = next((i for i, (ev, _, _) in enumerate(sentences) if ev is best.evidence), None)
+    if at is None:
+        return []
+    missing = {p: w for p, w in pairs.items() if p not in best.evidence.text.lower()}
+    options = [sentences[j] for j in (at + 1, at - 1) if 0 <= j < len(sentences) and sentences[j][1] is best.hit]
+    options.sort(key=lambda o: -(pair_overlap(missing, o[0].text) if missing else 0.0))
+    return [Candidate(ev, hit, rank, best.score) for ev, hit, rank in options[: W.neighbours]]
+
+
+def _type_cue(q: Query, ev: Evidence) -> bool:
+    if q.qtype == "date":
+        return bool(ev.periods or re.search(r"\d{1,2}月|\d{3,4}年|[世年]纪|朝|代", ev.text))
+    cue = _TYPE_CUE.get(q.qtype)
+    return bool(cue and cue.search(ev.text))

@@ -1,0 +1,101 @@
+"""Lists and pairs: which words before a figure are its own subject. A run of figures read
+respectively (对韩国和日本分别进出口755.2亿元和644.4亿元) gives each figure its own item; a figure
+with no words of its own borrows the clause or figure before it."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from functools import lru_cache
+
+from ..figures import Figure
+from .lexicon import content_words, pos_cut
+from .subject import mentions
+
+_LIST_SPLIT = re.compile(r"[、和与及]")
+_RESPECTIVELY = re.compile(r"分别|分居|分列|依次")
+
+
+def after_noun(sentence: str, fig: Figure) -> str:
+    """What a count counts (87个外资项目, 15个副省级城市): the words right after it."""
+    if fig.kind not in ("count", "quantity") or not fig.counter:
+        return ""
+    return re.split(r"[，。；、,;：:的]", sentence[fig.end : fig.end + 8])[0]
+
+
+def list_items(text: str) -> list[str]:
+    """X、Y和Z before 分别 → [X, Y, Z], the outer ones trimmed to the word at the seam (对韩国 → 韩国)."""
+    parts = _LIST_SPLIT.split(text)
+    if len(parts) < 2 or any(not p.strip() for p in parts):
+        return []
+    first = [w for w, _ in pos_cut(parts[0]) if w.strip()]
+    last = [w for w, _ in pos_cut(parts[-1]) if w.strip()]
+    if not first or not last:
+        return []
+    return [first[-1], *parts[1:-1], last[0]]
+
+
+def figure_runs(sentence: str, figs: Sequence[Figure]) -> list[list[int]]:
+    """Runs of figures joined by 、/和/与/及 (755.2亿元和644.4亿元)."""
+    runs: list[list[int]] = []
+    for i, f in enumerate(figs):
+        if i and runs and sentence[figs[i - 1].end : f.start] in ("、", "和", "与", "及", "以及"):
+            runs[-1].append(i)
+        else:
+            runs.append([i])
+    return runs
+
+
+@lru_cache(maxsize=20_000)
+def contexts(sentence: str, figs: tuple[Figure, ...]) -> tuple[tuple[str, str], ...]:
+    """Each figure's subject context (near) and the words written for it alone (own).
+
+    A figure with no subject words of its own takes the clause before it (集装箱超越釜山港，跃居全球第六)
+    or the figure before it (出口5361.1亿元，同比增长9%); a share takes what the clause before it is
+    about (“新三样”产品出口增长49.3%，占全省出口的42%). Lists read respectively: a run of k figures whose
+    context names k items before 分别/分居 gets one item each (对韩国和日本分别进出口755.2亿元和644.4亿元 →
+    韩国 / 日本); a run of k figures with no subject right after k figures of another measure takes
+    theirs in order (货物…7亿吨，集装箱…3000万标准箱，稳居全球第四位、第五位).
+    """
+    out = [f.context + after_noun(sentence, f) for f in figs]
+    own = [f.context for f in figs]
+    for i in range(1, len(figs)):
+        if content_words(figs[i].context):
+            continue
+        gap = sentence[figs[i - 1].end : figs[i].start]
+        if content_words(gap):
+            out[i] = gap.lstrip("，,、；;") + after_noun(sentence, figs[i])
+        elif not re.search(r"[。！？!?；;\n]", gap):
+            out[i] = out[i - 1] + gap
+    for i, f in enumerate(figs):
+        if i and f.measure == "share" and re.match(r"[约均]?占", f.context):
+            prev = figs[i - 1]
+            subject = sentence[max(0, prev.start - len(prev.context)) : prev.start]
+            out[i] = subject + "，" + out[i]
+            own[i] = subject + "，" + own[i]
+    runs = figure_runs(sentence, figs)
+    for c, chain in enumerate(runs):
+        k = len(chain)
+        if k < 2:
+            continue
+        head = figs[chain[0]]
+        ctx = head.context
+        markers = [m.start() for m in _RESPECTIVELY.finditer(ctx)]
+        if markers:
+            items = list_items(ctx[: markers[-1]].split("，")[-1])
+            if len(items) == k:
+                for j, i in enumerate(chain):
+                    mine = ctx
+                    for m, item in enumerate(items):
+                        if m != j and item:
+                            mine = mine.replace(item, "")
+                    out[i] = mine + after_noun(sentence, figs[i])
+                    own[i] = mine
+                continue
+        if mentions(ctx) or c == 0:
+            continue
+        prev_run = [i for ch in runs[:c] for i in ch][-k:]
+        if len(prev_run) == k and all(figs[p].measure != head.measure or figs[p].kind != head.kind for p in prev_run):
+            for j, i in enumerate(chain):
+                out[i] = out[prev_run[j]] + "，" + ctx
+    return tuple(zip(out, own, strict=True))

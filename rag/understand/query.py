@@ -1,0 +1,182 @@
+"""Questions and claims reduced to what evidence must agree with: type, years, month spans, places,
+quoted names and content terms (the question side of a frame)."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from ..textzh import STOPWORDS, normalize, tokenize
+from ..types import QType
+from .context import years_in
+from .lexicon import QUESTION_WORDS, places_in
+
+# English question words → Chinese terms, so English questions still match Chinese evidence lexically.
+EN_TERMS: dict[str, str] = {
+    "qingdao": "青岛", "shandong": "山东", "shanghai": "上海", "shenzhen": "深圳", "ningbo": "宁波",
+    "guangzhou": "广州", "xiamen": "厦门", "beijing": "北京", "china": "中国", "korea": "韩国",
+    "japan": "日本", "asean": "东盟", "trade": "进出口", "foreign trade": "外贸进出口", "export": "出口",
+    "exports": "出口", "import": "进口", "imports": "进口", "port": "港", "throughput": "吞吐量",
+    "container": "集装箱", "teus": "标准箱", "handle": "吞吐量", "handled": "吞吐量", "containers": "集装箱", "teu": "标准箱", "cargo": "货物", "investment": "投资",
+    "foreign investment": "利用外资", "growth": "增长", "increase": "增长", "grow": "增长", "grew": "增长",
+    "rank": "排名", "ranked": "排名", "share": "占", "percent": "%", "percentage": "%", "enterprises": "企业",
+    "companies": "企业", "company": "企业", "cross-border e-commerce": "跨境电商", "e-commerce": "电商",
+    "free trade zone": "自贸片区", "population": "人口", "gdp": "GDP", "area": "面积", "projects": "项目",
+    "project": "项目", "ship": "船", "vessel": "船", "length": "长", "director": "局长", "author": "作者",
+    "total": "总值", "value": "值", "volume": "量", "service": "服务", "services": "服务",
+    "overseas warehouses": "海外仓", "warehouse": "仓", "customs": "海关", "fortune 500": "世界500强",
+}
+_EN_WORD = re.compile(r"[a-z][a-z\-]*(?: [a-z][a-z\-]*)?")
+
+
+
+_TYPE_RULES: tuple[tuple[QType, re.Pattern[str]], ...] = (
+    ("duration", re.compile(r"多久|多长时间|(?:多少|几)(?:个)?(?:年|月|天|日|小时|分钟|秒|周|星期|世纪)(?!级)|how long")),
+    ("person", re.compile(r"谁|哪位|什么人|作者|记者是|\bwho\b")),
+    ("date", re.compile(r"什么时候|何时|哪一年|哪年|哪一天|哪天|什么时间|几月|\bwhen\b|what year")),
+    ("list", re.compile(r"哪些|哪几[个家项座种类]?|包括什么|包括哪|\bwhich (?:cities|countries|ones)\b")),
+    ("rank", re.compile(r"第几|排名|名次|排第|居第|位列|排在|\brank")),
+    ("place", re.compile(r"哪里|哪儿|在哪|什么地方|何处|位于|\bwhere\b")),
+    (
+        "percent",
+        re.compile(r"增长了?多少|增速|增幅|增长率|同比|百分之|百分比|占.*(?:多少|比重|比例|几成)|比重|比例|占比|"
+                   r"下降了?多少|提高了?多少|\bpercent|growth|grew|increase|share\b"),
+    ),
+    ("count", re.compile(r"多少(?:个|家|项|人|位|名|艘|列|条|座|场|批|件|套|次|户|台|辆|架|所|种|国家|港口|企业|项目)|"
+                         r"几(?:个|家|项|人|位|名|艘|列|条|座|场)|\bhow many\b")),
+    (
+        "amount",
+        re.compile(r"多少|多大|多长|多高|多重|多远|金额|总值|总额|规模|\bhow much\b|"
+                   r"\bwhat (?:was|is|were|are)\b.*\b(?:value|volume|amount|total|size|area|throughput|output)\b"),
+    ),
+    ("yesno", re.compile(r"是否|是不是|有没有|能否|吗[？?]?$")),
+    ("summary", re.compile(r"为什么|为何|如何|怎样|怎么|原因|\bwhy\b|\bhow\b")),
+    ("entity", re.compile(r"什么|哪个|哪件|哪家|哪部|\bwhat\b|\bwhich\b")),
+)
+FALLBACK_TYPE: QType = "fact"  # no question word (２０２３年青岛港集装箱吞吐量): a lookup, figures preferred
+
+# What figure kinds answer each type.
+WANTED_KINDS: dict[str, frozenset[str]] = {
+    "amount": frozenset({"amount", "quantity"}),
+    "duration": frozenset({"duration"}),
+    "count": frozenset({"count", "quantity"}),
+    "percent": frozenset({"percent", "pct_point", "multiple"}),
+    "rank": frozenset({"rank"}),
+}
+
+MONEY_WORDS = r"总值|额|金额|收入|产值|规模|投资|资金|外资|价值|价格|成本|利润|营收|GDP|gdp|生产总值|元|美元|吞吐量|面积|重|长|高"
+_ASK_FRAGMENT = re.compile(r"^是|是$|几|多少|哪|谁|什么")
+_SPAN = re.compile(r"(\d{1,2})\s*(?:-|—|–|~|～|至|到)\s*(\d{1,2})月")
+_QUOTED = re.compile(r"[《“\"「]([^》”\"」]{2,40})[》”\"」]")
+
+
+@dataclass(frozen=True)
+class Query:
+    """A question or claim reduced to what evidence must agree with."""
+
+    raw: str
+    text: str  # normalised (simplified, half-width)
+    qtype: QType
+    years: frozenset[int]
+    spans: frozenset[tuple[int, int]]
+    plans: frozenset[str]
+    places: tuple[str, ...]  # place and organisation names the evidence must mention
+    quoted: tuple[str, ...]  # titles and names in 《》 or quotes
+    terms: tuple[str, ...]  # content terms, most specific first (places and years are constraints, not terms)
+    relative: int | None = None  # 今年 (0), 去年 (-1) when no year is written
+    asks: tuple[QType, ...] = ()  # the type of each interrogative clause: 进口额是多少，同比增长多少 → amount, percent
+
+    focus: tuple[str, ...] = ()  # terms next to the interrogative: 提供了多少个岗位 → 提供, 岗位
+    match_text: str = ""  # the text plus the Chinese equivalents of its English words
+
+    @property
+    def wanted_kinds(self) -> frozenset[str] | None:
+        """Figure kinds that answer the question (any clause), or None if it is not about a figure.
+        贡献了全市多少进出口额 asks for a share as much as an amount."""
+        kinds = [WANTED_KINDS[a] for a in self.asks if a in WANTED_KINDS]
+        if not kinds:
+            return None
+        wanted = frozenset().union(*kinds)
+        if "amount" in self.asks and re.search(r"占|全市|全省|全国|比重", self.text):
+            wanted |= {"percent"}
+        if "amount" in self.asks and not re.search(MONEY_WORDS, self.text):
+            wanted |= {"count", "duration"}  # 在线上的课程有多少 asks for a count; 总值是多少 does not
+        return wanted
+
+    @property
+    def subject(self) -> str:
+        """The question as a noun phrase, for messages: 上海2022年外贸进出口总值是多少？ → 上海2022年外贸进出口总值."""
+        s = re.sub(r"[？?。！!\s]+$", "", self.text)
+        s = re.sub(r"(?:分别|一共|共|大约|约)?(?:是|有|为|达到?)?(?:多少|几|什么|哪些|哪里|谁|何时|什么时候|多大|多长|第几)"
+                   r"[^，,]{0,6}$", "", s)
+        s = re.sub(r"^(?:请问|请告诉我|告诉我)", "", s)
+        return s.strip("，, ") or self.text
+
+
+def _english_terms(text: str) -> list[str]:
+    lower = text.lower()
+    found = [zh for en, zh in EN_TERMS.items() if re.search(rf"\b{re.escape(en)}\b", lower)]
+    return sorted(set(found), key=found.index)
+
+
+def classify(text: str) -> QType:
+    lower = text.lower()
+    for qtype, pattern in _TYPE_RULES:
+        if pattern.search(lower):
+            if qtype == "rank" and re.search(r"排在哪|之后|之前", text) and re.search(r"哪些|哪几", text):
+                return "list"
+            return qtype
+    return FALLBACK_TYPE
+
+
+def analyse(question: str) -> Query:
+    """Normalise and analyse a question or claim."""
+    text = normalize(question)
+    english = _english_terms(text) if re.search(r"[a-zA-Z]{3,}", text) else []
+    zh_text = text + "".join(english)
+    years = years_in(text)
+    relative = None
+    if re.search(r"今年|本年", text):
+        relative = 0
+    elif re.search(r"去年|上年", text):
+        relative = -1
+    spans = {(int(a), int(b)) for a, b in _SPAN.findall(text)}
+    plans = set(re.findall(r"十[一二三四五六]五", text))
+    quoted = tuple(q for q in _QUOTED.findall(text) if not re.fullmatch(r"十[一二三四五六]五", q))
+    places = sorted(places_in(zh_text), key=lambda w: zh_text.find(w))
+    terms = [
+        t
+        for t in dict.fromkeys(tokenize(zh_text))
+        if t not in QUESTION_WORDS
+        and not re.fullmatch(r"[\d.%年月日]+", t)
+        and t not in STOPWORDS
+        and not _ASK_FRAGMENT.search(t)  # jieba's 额是, 几人: pieces of the question word, not content
+    ]
+    # English words of an English question are matched through their Chinese equivalents (EN_TERMS)
+    terms = [t for t in terms if not any(t in p for p in places) and not (english and t.isascii())]
+    terms.sort(key=lambda t: -len(t))
+    clauses = [c for c in re.split(r"[，,；;]", text) if c.strip()]
+    focus_text = "".join(
+        text[max(0, m.start() - 6) : m.end() + 6] for m in re.finditer(r"多少|几|多大|多长|第几|哪|谁|什么", text)
+    )
+    asks = tuple(dict.fromkeys(classify(c) for c in clauses if re.search(r"多少|几|多大|多长|第几|哪|谁|什么|何", c)))
+    qtype = classify(text)
+    if asks and asks[0] != qtype and asks[0] in WANTED_KINDS:
+        qtype = asks[0]
+    return Query(
+        raw=question,
+        text=text,
+        qtype=qtype,
+        years=frozenset(years),
+        spans=frozenset(spans),
+        plans=frozenset(plans),
+        places=tuple(places),
+        quoted=quoted,
+        terms=tuple(terms),
+        relative=relative,
+        asks=asks or (qtype,),
+        focus=tuple(t for t in terms if t in focus_text),
+        match_text=zh_text,
+    )
+
+
