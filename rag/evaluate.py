@@ -585,9 +585,10 @@ def pool_targets(eval_dir: Path, cache: Path) -> list[tuple[Path, Path]]:
 def prepare_pool(eval_dir: Path, cache: Path, seeds: Path, encoder: str, stream: TextIO) -> None:
     """Write the generated drafts and the SQuAD articles, and (re)build each pool index that is
     missing or stale; an index keeps its vector cache, so a rebuild embeds only changed passages."""
-    from .embed import load_encoder
-    from .ingest import iter_files, load_paths
-    from .store import IndexWriter, file_digest, is_stale
+    from .ingest import labelled_files
+    from .service import RagService
+    from .store import is_stale
+    from .writes import file_digests
 
     if not (eval_dir / "dev_questions.jsonl").is_file():
         raise ValueError(f"no development pool in {eval_dir}; pass --eval DIR (the shared/eval folder)")
@@ -601,14 +602,11 @@ def prepare_pool(eval_dir: Path, cache: Path, seeds: Path, encoder: str, stream:
         if not articles.is_file() or articles.read_text(encoding="utf-8") != lines:
             articles.write_text(lines, encoding="utf-8")
         corpora[name] = [articles]
-    enc = None
     for name, paths in corpora.items():
-        files = {f.name: file_digest(f) for f in iter_files(paths)}
-        if not is_stale(cache / name, files, encoder):
+        if not is_stale(cache / name, file_digests(list(labelled_files(paths))), encoder):
             continue
-        enc = enc or load_encoder(encoder)
-        t0 = time.perf_counter()
-        report = IndexWriter(cache / name, enc).apply(add=load_paths(paths), files=files, rebuild=True)
+        t0 = time.perf_counter()  # through the service, as `rag ingest --rebuild`: frames stored per chunk
+        report = RagService(cache / name, encoder).ingest_paths(paths, rebuild=True)
         stream.write(f"built {cache / name}: {report.articles} articles, {report.chunks} chunks "
                      f"({report.embedded} embedded) in {time.perf_counter() - t0:.0f}s\n")
 
