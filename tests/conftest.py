@@ -21,12 +21,14 @@ def build_seed_index(folder: Path) -> Path:
     from rag.embed import load_encoder
     from rag.ingest import iter_files, load_paths
     from rag.store import IndexWriter, file_digest
+    from rag.understand import ANNOTATION_VERSION, annotate_chunks
 
     cache = folder / "cache"
     if VECTOR_CACHE.is_dir():
         shutil.copytree(VECTOR_CACHE, cache, dirs_exist_ok=True)
     files = {f.name: file_digest(f) for f in iter_files([SEEDS])}
-    IndexWriter(folder, load_encoder()).apply(add=load_paths([SEEDS]), files=files)
+    writer = IndexWriter(folder, load_encoder(), annotate=annotate_chunks, annotation_version=ANNOTATION_VERSION)
+    writer.apply(add=load_paths([SEEDS]), files=files)
     VECTOR_CACHE.mkdir(parents=True, exist_ok=True)
     for f in cache.glob("*.npz"):
         shutil.copy2(f, VECTOR_CACHE / f.name)

@@ -19,7 +19,7 @@ CORPUS = Path(__file__).resolve().parent / "data" / "answer_corpus.jsonl"
 @pytest.fixture(scope="module")
 def service(tmp_path_factory: pytest.TempPathFactory) -> RagService:
     svc = RagService(tmp_path_factory.mktemp("answer-index"))
-    svc.add_document(CORPUS.read_text(encoding="utf-8"), CORPUS.name)
+    svc.ingest_paths([CORPUS])
     return svc
 
 

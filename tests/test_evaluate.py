@@ -170,7 +170,7 @@ def test_pool_is_built_once_and_then_reused(tmp_path: Path) -> None:
         str(cache / n) for n in ("seeds", "news2023", "cmrc", "drcd")
     ]
     assert [json.loads(x)["id"] for x in (cache / "cmrc.jsonl").read_text(encoding="utf-8").splitlines()] == [
-        "001_95c7f2554f52cc0a", "999_not_in_the_index"
+        "002_a8aa19a4498b414d", "999_not_in_the_index"
     ]
     assert len((cache / "drafts" / "news2023.jsonl").read_text(encoding="utf-8").splitlines()) == 2
     again = io.StringIO()
