@@ -6,16 +6,18 @@ corpus or on small articles written here; asserts are on ranks and contents, nev
 from __future__ import annotations
 
 import itertools
+import json
 import shutil
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 import pytest
 from conftest import SEEDS, VECTOR_CACHE
 from milvus_server import free_port, milvus_lite_server
 
-from rag.errors import IndexMissingError, NotFoundError
+from rag.errors import ConflictError, IndexMismatchError, IndexMissingError, IngestError, NotFoundError
 from rag.ingest import load_paths
+from rag.jobs import JobStatus, WriteResult
 from rag.retrieve import Filters
 from rag.service import RagService
 from rag.types import Article
@@ -40,13 +42,26 @@ def _service(kind: str, folder: Path, milvus_spec: str) -> RagService:
     return RagService(folder, backend=backend)
 
 
+def _done(svc: RagService, job: JobStatus) -> WriteResult:
+    """A queued write's result once it has run; the error it failed with is raised here."""
+    svc.wait(job.id, 300)
+    svc.raise_failure(job.id)
+    result = svc.result(job.id)
+    assert result is not None, svc.job(job.id)
+    return result
+
+
+def _add(svc: RagService, articles: Sequence[Article], replace: bool = False) -> WriteResult:
+    return _done(svc, svc.submit_articles(articles, replace=replace))
+
+
 @pytest.fixture(scope="session", params=BACKENDS)
 def seeded(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> RagService:
     """The seed corpus in each backend, read-only for the session."""
     if request.param == "folder":
         return request.getfixturevalue("seed_service")  # type: ignore[no-any-return]
     svc = _service("milvus", tmp_path_factory.mktemp("seeds-milvus"), request.getfixturevalue("milvus_spec"))
-    svc.add_articles(load_paths([SEEDS]))
+    svc.ingest_paths([SEEDS])
     return svc
 
 
@@ -84,8 +99,8 @@ def test_backends_agree_on_dense_ranking(tmp_path: Path, milvus_spec: str) -> No
     folder = _service("folder", tmp_path / "f", milvus_spec)
     milvus = _service("milvus", tmp_path / "m", milvus_spec)
     articles = load_paths([SEEDS])
-    folder.add_articles(articles)
-    milvus.add_articles(articles)
+    _add(folder, articles)
+    _add(milvus, articles)
     for question, _ in QUESTIONS:
         a = [h.chunk.id for h in folder.search(question, top_k=5, mode="dense")[0]]
         b = [h.chunk.id for h in milvus.search(question, top_k=5, mode="dense")[0]]
@@ -150,6 +165,8 @@ def test_documents_list_every_article_with_its_chunks(seeded: RagService) -> Non
     assert sum(d["chunks"] for d in docs) == 155
     first = seeded.article(docs[0]["id"])
     assert len(first.text) == docs[0]["chars"]
+    assert {(d["source"], d["file"]) for d in docs} == {(p.stem, f"seeds/{p.name}") for p in SEEDS.glob("*.txt")}
+    assert first.file == docs[0]["file"]
 
 
 # ---- writes --------------------------------------------------------------------------------------
@@ -167,13 +184,13 @@ def test_an_empty_index_says_how_to_build_one(empty: RagService) -> None:
 
 
 def test_add_then_search_then_remove(empty: RagService) -> None:
-    r1 = empty.add_articles([_article("bridge", BRIDGE), _article("ferry", FERRY, title="轮渡客运")])
-    assert (r1.articles, r1.chunks) == (2, 2)
+    r1 = _add(empty, [_article("bridge", BRIDGE), _article("ferry", FERRY, title="轮渡客运")])
+    assert (r1.articles, r1.chunks, r1.added) == (2, 2, ["bridge", "ferry"])
     hits, gen = empty.search("胶州湾跨海大桥日均通行车辆", top_k=1)
     assert (hits[0].chunk.article_id, gen) == ("bridge", r1.generation)
     r2 = empty.remove(["bridge"])
     assert r2.generation == r1.generation + 1
-    assert r2.articles == 1
+    assert (r2.articles, r2.removed) == (1, ["bridge"])
     hits, gen = empty.search("胶州湾跨海大桥日均通行车辆", top_k=5)
     assert gen == r2.generation
     assert [h.chunk.article_id for h in hits] == ["ferry"]
@@ -182,19 +199,29 @@ def test_add_then_search_then_remove(empty: RagService) -> None:
         empty.remove(["bridge"])
 
 
-def test_re_adding_an_id_replaces_its_text(empty: RagService) -> None:
-    empty.add_articles([_article("bridge", BRIDGE)])
-    report = empty.add_articles([_article("bridge", BRIDGE.replace("4.2万", "4.5万"))])
-    assert (report.articles, report.chunks) == (1, 1)
+def test_re_adding_an_id_replaces_its_text_only_when_asked(empty: RagService) -> None:
+    first = _add(empty, [_article("bridge", BRIDGE)])
+    with pytest.raises(ConflictError, match="bridge") as refused:
+        empty.submit_articles([_article("bridge", BRIDGE.replace("4.2万", "4.5万"))])
+    assert refused.value.existing == ["bridge"]
+    assert empty.health()["generation"] == first.generation
+    assert empty.article("bridge").text == BRIDGE
+    report = _add(empty, [_article("bridge", BRIDGE.replace("4.2万", "4.5万"))], replace=True)
+    assert (report.articles, report.chunks, report.replaced, report.added) == (1, 1, ["bridge"], [])
     hits, _ = empty.search("胶州湾跨海大桥日均通行车辆", top_k=5, mode="bm25")
     assert [h.chunk.text for h in hits] == [BRIDGE.replace("4.2万", "4.5万")]
     assert empty.article("bridge").text == BRIDGE.replace("4.2万", "4.5万")
 
 
-def test_replacing_a_source_drops_its_other_articles(empty: RagService) -> None:
-    empty.add_articles([_article("bridge", BRIDGE, source="page1"), _article("ferry", FERRY, source="page1")])
-    report = empty.add_articles([_article("ferry", FERRY, source="page1")], replace_sources=("page1",))
-    assert (report.articles, report.chunks) == (1, 1)
+def _jsonl(*articles: Article) -> str:
+    return "".join(json.dumps({"id": a.id, "title": a.title, "text": a.text}, ensure_ascii=False) + "\n" for a in articles)
+
+
+def test_replacing_a_file_drops_its_other_articles(empty: RagService) -> None:
+    bridge, ferry = _article("bridge", BRIDGE), _article("ferry", FERRY, title="轮渡客运")
+    _done(empty, empty.submit_document(_jsonl(bridge, ferry), "page1.jsonl"))
+    report = _done(empty, empty.submit_document(_jsonl(ferry), "page1.jsonl", replace=True))
+    assert (report.articles, report.chunks, report.removed, report.replaced) == (1, 1, ["bridge"], ["ferry"])
     assert report.embedded == 0  # the unchanged article keeps its vector
     assert [d["id"] for d in empty.documents()[0]] == ["ferry"]
     assert all(h.chunk.article_id == "ferry" for h in empty.search("胶州湾跨海大桥", top_k=5)[0])
@@ -202,10 +229,10 @@ def test_replacing_a_source_drops_its_other_articles(empty: RagService) -> None:
 
 def test_a_query_in_flight_keeps_its_generation(empty: RagService) -> None:
     """A snapshot taken before a write answers from its own generation after the write."""
-    empty.add_articles([_article("bridge", BRIDGE)])
+    _add(empty, [_article("bridge", BRIDGE)])
     before = empty.snapshot()
     empty.remove(["bridge"])
-    empty.add_articles([_article("ferry", FERRY, title="轮渡客运")])
+    _add(empty, [_article("ferry", FERRY, title="轮渡客运")])
     old = before.retriever.search("胶州湾跨海大桥日均通行车辆", top_k=5)
     assert [h.chunk.article_id for h in old] == ["bridge"]
     assert before.index.articles.keys() == {"bridge"}
@@ -214,12 +241,18 @@ def test_a_query_in_flight_keeps_its_generation(empty: RagService) -> None:
     assert [h.chunk.article_id for h in new.retriever.search("胶州湾跨海大桥日均通行车辆", top_k=5)] == ["ferry"]
 
 
-def test_upload_of_the_same_file_replaces_it(empty: RagService) -> None:
-    empty.add_document(f"胶州湾大桥车流量\n\n{BRIDGE}\n", "traffic.txt")
-    articles, report = empty.add_document(f"轮渡客运\n\n{FERRY}\n", "traffic.txt")
-    assert report.articles == 1
-    assert [d["source"] for d in empty.documents()[0]] == ["traffic"]
-    assert "轮渡" in empty.article(articles[0].id).text
+def test_upload_of_the_same_file_replaces_it_only_when_asked(empty: RagService) -> None:
+    first = _done(empty, empty.submit_document(f"胶州湾大桥车流量\n\n{BRIDGE}\n", "traffic.txt"))
+    assert empty.file_articles("traffic.txt") == first.added
+    assert empty.file_articles("traffic.md") == []  # a file is known by its exact name
+    with pytest.raises(ConflictError, match=r"traffic\.txt") as refused:
+        empty.submit_document(f"轮渡客运\n\n{FERRY}\n", "traffic.txt")
+    assert refused.value.existing == first.added
+    report = _done(empty, empty.submit_document(f"轮渡客运\n\n{FERRY}\n", "traffic.txt", replace=True))
+    assert (report.articles, report.removed) == (1, first.added)
+    assert [(d["source"], d["file"]) for d in empty.documents()[0]] == [("traffic", "traffic.txt")]
+    assert empty.file_articles("traffic.txt") == report.added
+    assert "轮渡" in empty.article(report.added[0]).text
 
 
 @pytest.mark.parametrize("kind", BACKENDS)
@@ -262,19 +295,20 @@ def _rows(svc: RagService, kind: str) -> int:
 def test_a_writer_killed_before_publishing_changes_nothing(milvus: RagService, monkeypatch: pytest.MonkeyPatch) -> None:
     from rag.index.milvus_writer import MilvusWriter
 
-    first = milvus.add_articles([_article("bridge", BRIDGE)])
+    first = _add(milvus, [_article("bridge", BRIDGE)])
 
     def killed(self: MilvusWriter, gen: int, manifest: dict) -> None:  # type: ignore[type-arg]
         raise KeyboardInterrupt  # dies after writing rows and tombstones, before CURRENT moves
 
     with monkeypatch.context() as m:
         m.setattr(MilvusWriter, "_publish", killed)
+        writer = milvus.backend.writer(milvus.encoder, None, "auto", 30)  # as `rag ingest` in another process
         with pytest.raises(KeyboardInterrupt):
-            milvus.add_articles([_article("bridge", FERRY, title="轮渡客运")])
+            writer.apply(add=[_article("bridge", FERRY, title="轮渡客运")])
     assert milvus.backend.current_generation() == first.generation
     fresh = RagService(milvus.index_dir, backend=milvus.backend.target.display)  # type: ignore[union-attr]
     assert [h.chunk.text for h in fresh.search("胶州湾跨海大桥日均通行车辆", top_k=5)[0]] == [BRIDGE]
-    report = fresh.add_articles([_article("ferry", FERRY, title="轮渡客运")])
+    report = _add(fresh, [_article("ferry", FERRY, title="轮渡客运")])
     assert (report.generation, report.articles, report.chunks) == (first.generation + 1, 2, 2)
     assert (_rows(fresh, "chunks"), _rows(fresh, "articles")) == (2, 2)  # nothing left of the dead write
 
@@ -282,13 +316,13 @@ def test_a_writer_killed_before_publishing_changes_nothing(milvus: RagService, m
 def test_removed_rows_are_deleted_once_no_reader_can_see_them(milvus: RagService, monkeypatch: pytest.MonkeyPatch) -> None:
     import rag.index.milvus_writer as writer
 
-    milvus.add_articles([_article("bridge", BRIDGE)])
-    milvus.add_articles([_article("bridge", FERRY)])
+    _add(milvus, [_article("bridge", BRIDGE)])
+    _add(milvus, [_article("bridge", FERRY)], replace=True)
     assert _rows(milvus, "chunks") == 2  # the old text stays for readers of the generation before
     monkeypatch.setattr(writer, "RETAIN_S", 0.0)
-    milvus.add_articles([_article("ferry", FERRY, title="轮渡客运")])
+    _add(milvus, [_article("ferry", FERRY, title="轮渡客运")])
     assert _rows(milvus, "chunks") == 2  # BRIDGE's row (removed by generation 2) is gone: nobody sees it
-    milvus.add_articles([_article("ferry", BRIDGE, title="大桥")])
+    _add(milvus, [_article("ferry", BRIDGE, title="大桥")], replace=True)
     assert _rows(milvus, "chunks") == 3  # the replaced ferry row stays: generation 3 still sees it
 
 
@@ -309,8 +343,6 @@ def test_an_unreachable_server_is_named_in_the_error(tmp_path: Path, monkeypatch
 def test_cli_ingests_rebuilds_and_searches_through_milvus(
     tmp_path: Path, milvus_spec: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    import json
-
     from rag.cli import main
 
     page = tmp_path / "docs" / "traffic.jsonl"
@@ -322,27 +354,45 @@ def test_cli_ingests_rebuilds_and_searches_through_milvus(
     assert main(["ingest", *common, "--quiet", str(page.parent)]) == 0
     assert main(["ingest", *common, "--quiet", "--rebuild", str(page.parent)]) == 0
     out = capsys.readouterr().out.splitlines()
-    assert out[0].startswith(f"ingested 2 articles from 1 files → index {spec} generation 1:")
-    assert " generation 2: 2 articles, 2 chunks " in out[1]
+    assert out[0].startswith(f"2 added, 0 replaced, 0 removed → index {spec} generation 1:")
+    assert out[1].startswith(f"2 added, 0 replaced, 0 removed → index {spec} generation 2: 2 articles, 2 chunks ")
     assert main(["search", *common, "轮渡运送旅客", "--top-k", "1", "--json"]) == 0
     assert "58万人次" in capsys.readouterr().out
 
 
 def test_compaction_keeps_the_generation_and_its_answers(milvus: RagService) -> None:
-    milvus.add_articles([_article("bridge", BRIDGE)])
-    last = milvus.add_articles([_article("bridge", FERRY, title="轮渡客运"), _article("b2", BRIDGE)])
+    _add(milvus, [_article("bridge", BRIDGE)])
+    last = _add(milvus, [_article("bridge", FERRY, title="轮渡客运"), _article("b2", BRIDGE)], replace=True)
     before = [h.chunk.id for h in milvus.search("胶州湾跨海大桥", top_k=5)[0]]
-    report = milvus.backend.writer(milvus.encoder, None, "auto", 30).compact()
+    report = milvus.compact()
     assert (report.generation, report.articles, report.chunks) == (last.generation, 2, 2)
-    milvus.load()
     assert [h.chunk.id for h in milvus.search("胶州湾跨海大桥", top_k=5)[0]] == before
 
 
 def test_an_article_milvus_cannot_store_is_refused_before_any_write(milvus: RagService) -> None:
-    from rag.errors import IngestError
-
-    first = milvus.add_articles([_article("bridge", BRIDGE)])
+    first = _add(milvus, [_article("bridge", BRIDGE)])
     with pytest.raises(IngestError, match="title is over 4096 bytes"):
-        milvus.add_articles([_article("ferry", FERRY), _article("long", FERRY, title="长" * 2000)])
+        _add(milvus, [_article("ferry", FERRY), _article("long", FERRY, title="长" * 2000)])
     assert milvus.backend.current_generation() == first.generation
     assert _rows(milvus, "chunks") == 1
+
+
+def test_collections_of_an_older_layout_are_refused_with_the_rebuild_command(
+    milvus: RagService, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import rag.index.milvus as reader
+    import rag.index.milvus_writer as writer
+
+    with monkeypatch.context() as m:  # as a version before articles carried their file wrote them
+        m.setattr(writer, "SCHEMA", 1)
+        m.setattr(reader, "SCHEMA", 1)
+        first = _add(milvus, [_article("bridge", BRIDGE)])
+    rebuild = f"rag ingest --rebuild --backend {milvus.backend.name}"
+    fresh = RagService(milvus.index_dir, backend=milvus.backend.name)
+    with pytest.raises(IndexMismatchError, match="schema 1") as refused:
+        fresh.search("胶州湾跨海大桥")
+    assert rebuild in str(refused.value)
+    with pytest.raises(IndexMismatchError, match="has schema 1, this version writes 2") as refused:
+        writer.MilvusWriter(milvus.backend.target, milvus.encoder).apply(add=[_article("ferry", FERRY)])  # type: ignore[arg-type]
+    assert rebuild in str(refused.value)
+    assert milvus.backend.current_generation() == first.generation

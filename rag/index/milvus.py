@@ -6,7 +6,8 @@ Milvus collections instead of an index folder:
     PREFIX_chunks    chunk text and metadata, the dense vector (HNSW, inner product) and the BM25
                      sparse vector that Milvus's BM25 function derives from the passage text with
                      the jieba analyzer (the same domain terms and stop words as the embedded index)
-    PREFIX_articles  the articles (text split into parts of PART_CHARS), so the service lists them
+    PREFIX_articles  the articles (text split into parts of PART_CHARS) and the files they came
+                     from, so the service lists them and knows an upload's name
     PREFIX_meta      CURRENT (the live generation) and each generation's manifest
 
 This module reads (MilvusIndex, MilvusRetriever) and picks the backend (open_backend);
@@ -53,8 +54,9 @@ from .writer import IndexWriter
 if TYPE_CHECKING:
     from .milvus_writer import MilvusWriter
 
-# The collections' layout (fields, row keys, generations), independent of the folder's schema
-SCHEMA = 1
+# The collections' layout (fields, row keys, generations), independent of the folder's schema;
+# 2: articles carry the file they were ingested from
+SCHEMA = 2
 CONNECT_TIMEOUT_S = 10.0
 CHUNK_FIELDS = ["chunk_id", "article_id", "title", "date", "source", "text", "start", "end", "ordinal"]
 ARTICLE_FIELDS = [
@@ -69,6 +71,7 @@ ARTICLE_FIELDS = [
     "url",
     "start",
     "end",
+    "file",
 ]
 
 
@@ -229,6 +232,7 @@ def _article(rows: list[dict[str, Any]]) -> Article:
         r["url"],
         int(r["start"]),
         int(r["end"]),
+        r["file"],
     )
 
 
@@ -302,6 +306,14 @@ class MilvusIndex:
         expr = f"{_visible(self.generation)} and article_id == {_lit(article_id)}"
         rows = self.client.query(self.target.collection("chunks"), filter=expr, output_fields=CHUNK_FIELDS)
         return sorted((_chunk(r) for r in rows), key=lambda c: c.ordinal)
+
+    def chunk_counts(self) -> dict[str, int]:
+        """Chunks per live article, reading only the chunks' article ids (no text, no vectors)."""
+        out: dict[str, int] = {}
+        with _reaching(self.target):
+            for row in _query_all(self.client, self.target.collection("chunks"), _visible(self.generation), ["article_id"]):
+                out[row["article_id"]] = out.get(row["article_id"], 0) + 1
+        return out
 
 
 def load_milvus_index(target: MilvusTarget, encoder_name: str | None = None) -> MilvusIndex:

@@ -51,6 +51,7 @@ FIELD_BYTES = {
     "source": 2048,
     "byline": 4096,
     "url": 4096,
+    "file": 4096,
 }
 BATCH = 500
 # Rows a write removes stay this long after it is published, for queries still on the generation
@@ -135,7 +136,7 @@ class MilvusWriter:
         for kind, fields in (
             (
                 "articles",
-                [(n, FIELD_BYTES[n]) for n in ("article_id", "title", "source", "date", "byline", "url")]
+                [(n, FIELD_BYTES[n]) for n in ("article_id", "title", "source", "date", "byline", "url", "file")]
                 + [("text", TEXT_MAX)],
             ),
             ("meta", [("value", TEXT_MAX)]),
@@ -180,11 +181,16 @@ class MilvusWriter:
 
     def _check_encoder(self, live: int) -> dict[str, Any]:
         manifest = _read_manifest(self.client, self.target, live)
-        if manifest.get("schema_version") != SCHEMA or manifest.get("encoder") != self.encoder.name:
+        hint = f"run `rag ingest --rebuild --backend {self.target.display} PATH...`"
+        if manifest.get("schema_version") != SCHEMA:
             raise IndexMismatchError(
-                f"index {self.target.display} was built with encoder {manifest.get('encoder')!r} "
-                f"(schema {manifest.get('schema_version')}); adding to it with {self.encoder.name!r} would mix "
-                f"vector spaces: run `rag ingest --rebuild --backend {self.target.display} PATH...`"
+                f"index {self.target.display} has schema {manifest.get('schema_version')}, this version writes "
+                f"{SCHEMA} (other collection fields); nothing was written: {hint}"
+            )
+        if manifest.get("encoder") != self.encoder.name:
+            raise IndexMismatchError(
+                f"index {self.target.display} was built with encoder {manifest.get('encoder')!r}; adding to it "
+                f"with {self.encoder.name!r} would mix vector spaces: {hint}"
             )
         return manifest
 
