@@ -37,9 +37,9 @@ from bench_scale import synthetic
 sys.path.insert(0, str(ROOT / "tests"))
 from milvus_server import milvus_lite_server
 
+from rag.backend import open_backend
 from rag.chunk import ChunkSettings, chunk_article
 from rag.embed import Encoder, QueryCache, load_encoder
-from rag.index.milvus import open_backend
 from rag.ingest import load_paths
 from rag.types import Article
 

@@ -18,6 +18,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
+from .backend import open_backend
 from .chunk import ChunkSettings
 from .embed import DEFAULT_ENCODER, Encoder, QueryCache, load_encoder
 from .errors import (
@@ -27,7 +28,6 @@ from .errors import (
     NotFoundError,
     WriteFailedError,
 )
-from .index.milvus import open_backend
 from .ingest import SUPPORTED_SUFFIXES, decode_text, labelled_files, load_paths, parse_document
 from .jobs import JobQueue, JobStatus, Progress, WriteResult
 from .present import date_label

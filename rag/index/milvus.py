@@ -39,20 +39,14 @@ from urllib.parse import unquote, urlsplit
 
 import numpy as np
 
-from ..chunk import ChunkSettings
-from ..embed import Encoder
 from ..errors import IndexMismatchError, IndexMissingError
 from ..retrieve import MODES, RRF_K, Filters, Retriever, reciprocal_rank_fusion
 from ..textzh import STOPWORDS, domain_terms, normalize, tokenize
 from ..types import Article, Chunk, Hit
 from .dense import HNSW_EF_SEARCH
-from .layout import current_generation
-from .reader import Index, load_index
-from .segment import Annotate
-from .writer import IndexWriter
 
 if TYPE_CHECKING:
-    from .milvus_writer import MilvusWriter
+    pass
 
 # The collections' layout (fields, row keys, generations), independent of the folder's schema;
 # 2: articles carry the file they were ingested from
@@ -459,59 +453,3 @@ class MilvusRetriever(Retriever):
             Hit(by_id[i], round(s, 6), dense_rank.get(i), sparse_rank.get(i), dense_score.get(i))
             for i, s in scored[:top_k]
         ]
-
-
-class Backend:
-    """Where the service's index lives: the embedded folder (default) or Milvus."""
-
-    def __init__(self, spec: str, index_dir: Path) -> None:
-        self.index_dir = Path(index_dir)
-        self.target = MilvusTarget.parse(spec) if spec else None
-
-    @property
-    def name(self) -> str:
-        return self.target.display if self.target else str(self.index_dir)
-
-    def current_generation(self) -> int | None:
-        return live_generation(self.target) if self.target else current_generation(self.index_dir)
-
-    def missing(self) -> IndexMissingError:
-        flag = f"--backend {self.target.display}" if self.target else f"--index {self.index_dir}"
-        return IndexMissingError(f"no index in {self.name}; build one with `rag ingest {flag} seeds/`")
-
-    def load(self, encoder_name: str) -> Index:
-        return (
-            load_milvus_index(self.target, encoder_name)
-            if self.target
-            else load_index(self.index_dir, encoder_name)
-        )
-
-    def retriever(self, index: Index, embed_query: Callable[[str], np.ndarray]) -> Retriever:
-        if isinstance(index, MilvusIndex):
-            return MilvusRetriever(index, embed_query)
-        return Retriever(index, embed_query)
-
-    def writer(
-        self,
-        encoder: Encoder,
-        chunk_settings: ChunkSettings | None,
-        ann: str,
-        lock_timeout: float,
-        annotate: Annotate | None = None,
-        annotation_version: str | None = None,
-    ) -> IndexWriter | MilvusWriter:
-        """The writer of this backend; the folder stores `annotate`'s per-chunk records with each new
-        segment (Milvus does not: its readers compute them on first use)."""
-        if self.target:  # the folder's vector cache serves Milvus too: vectors keyed by (encoder, text)
-            from .milvus_writer import MilvusWriter
-
-            return MilvusWriter(self.target, encoder, chunk_settings, cache_dir=self.index_dir / "cache")
-        return IndexWriter(
-            self.index_dir, encoder, chunk_settings, ann, lock_timeout=lock_timeout,
-            annotate=annotate, annotation_version=annotation_version,
-        )
-
-
-def open_backend(spec: str, index_dir: Path) -> Backend:
-    """`""` → the index folder; `milvus://HOST:PORT[/PREFIX]` → Milvus (ValueError says the form)."""
-    return Backend(spec.strip(), index_dir)
