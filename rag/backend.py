@@ -64,7 +64,7 @@ class Backend:
         """The writer of this backend; the folder stores `annotate`'s per-chunk records with each new
         segment (Milvus does not: its readers compute them on first use)."""
         if self.target:  # the folder's vector cache serves Milvus too: vectors keyed by (encoder, text)
-            from .milvus_writer import MilvusWriter
+            from .index.milvus_writer import MilvusWriter
 
             return MilvusWriter(self.target, encoder, chunk_settings, cache_dir=self.index_dir / "cache")
         return IndexWriter(
