@@ -133,3 +133,14 @@ def test_refuses_what_the_corpus_does_not_say(service: RagService, question: str
     answer = _ask(service, question)
     assert not answer.found, answer.answer
     assert answer.short_answer is None
+
+
+# ---- answer type from the indicator: a rate asks for a percentage ------------------------------
+@pytest.mark.parametrize(
+    ("question", "expected"),
+    [("南岭市城镇调查失业率是多少？", "5.1%"), ("南岭电信上半年服务收入利润率是多少？", "18.5%")],
+)
+def test_rate_question_gets_a_percentage_not_a_count_or_amount(service: RagService, question: str, expected: str) -> None:
+    answer = _ask(service, question)
+    assert answer.found, answer.answer
+    assert answer.short_answer == expected

@@ -28,6 +28,7 @@ from .scoring import (
     missing_noun,
     question_pairs,
     score_sentence,
+    typed,
     worded_candidate,
 )
 from .short import lead, short_answer
@@ -72,7 +73,7 @@ class Answerer:
         mode: str = "hybrid",
     ) -> Answer:
         t0 = time.perf_counter()
-        q = analyse(merge_follow_up(question, history or ()))
+        q = typed(analyse(merge_follow_up(question, history or ())))
         t1 = time.perf_counter()
         search_text = q.text + (" " + " ".join(q.terms) if re.search(r"[a-zA-Z]{3,}", q.text) else "")
         hits = self.retriever.search(search_text, top_k=max(top_k, 8), mode=mode, filters=filters)

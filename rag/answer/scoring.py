@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from ..figures import Figure
 from ..store import Index
@@ -36,6 +36,18 @@ class Candidate:
     score: float
     figures: list[Figure] = field(default_factory=list)
     align: float = 0.0  # how well its best figure is about what was asked (see figure_alignment)
+
+
+_RATE_ASKED = re.compile(r"(?<!汇)(?:率|比|比例|比重|占比|百分比)(?:是|为|约为|约|达到?|有)?(?:多少|几)")
+
+
+def typed(q: Query) -> Query:
+    """The question with the answer type its indicator implies: 失业率是多少 / 服务收入比是多少 ask for a
+    percentage, however the interrogative alone (多少) reads; a count (31个) or an amount (1016亿元)
+    in the same sentence is not an answer to a rate."""
+    if q.asks != ("amount",) or not _RATE_ASKED.search(q.text):
+        return q
+    return replace(q, qtype="percent", asks=("percent",))
 
 
 def share_base(question: str) -> str:
