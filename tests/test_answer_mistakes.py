@@ -144,3 +144,10 @@ def test_rate_question_gets_a_percentage_not_a_count_or_amount(service: RagServi
     answer = _ask(service, question)
     assert answer.found, answer.answer
     assert answer.short_answer == expected
+
+
+# ---- the restated question keeps the asked counter after a magnitude ---------------------------
+def test_restated_answer_keeps_the_counter_after_wan(service: RagService) -> None:
+    answer = _ask(service, "到2030年，南岭市数字产业预计将有多少个岗位空缺？")
+    assert answer.found and answer.short_answer == "3.2万"
+    assert "3.2万个岗位空缺" in answer.answer.split("据")[0]

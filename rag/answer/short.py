@@ -147,6 +147,8 @@ def lead(q: Query, short: str | None) -> str:
         counter = m.group("counter") or ""
         if counter and not value.endswith(counter) and not re.search(r"[\u4e00-\u9fff]$", value):
             return ""
+        if counter and re.search(r"\d[万亿千百]$", value):
+            value += counter  # 多少个岗位 → 6.7万个岗位, not 6.7万岗位
         before = q.text[end : m.start()]
         filler = "为" if m.group() in _SIZE_WORDS and not before.endswith(("是", "为", "有")) else ""
         rest = q.text[m.end() :]
