@@ -135,10 +135,14 @@ def test_refuses_what_the_corpus_does_not_say(service: RagService, question: str
     assert answer.short_answer is None
 
 
-# ---- answer type from the indicator: a rate asks for a percentage ------------------------------
+# ---- answer type from the indicator: a rate asks for a percentage, 多少个百分点 for points --------
 @pytest.mark.parametrize(
     ("question", "expected"),
-    [("南岭市城镇调查失业率是多少？", "5.1%"), ("南岭电信上半年服务收入利润率是多少？", "18.5%")],
+    [
+        ("南岭市城镇调查失业率是多少？", "5.1%"),
+        ("南岭电信上半年服务收入利润率是多少？", "18.5%"),
+        ("南岭市规上工业企业利润降幅较一季度收窄了多少个百分点？", "3.6个百分点"),
+    ],
 )
 def test_rate_question_gets_a_percentage_not_a_count_or_amount(service: RagService, question: str, expected: str) -> None:
     answer = _ask(service, question)

@@ -44,7 +44,9 @@ _RATE_ASKED = re.compile(r"(?<!汇)(?:率|比|比例|比重|占比|百分比)(?:
 def typed(q: Query) -> Query:
     """The question with the answer type its indicator implies: 失业率是多少 / 服务收入比是多少 ask for a
     percentage, however the interrogative alone (多少) reads; a count (31个) or an amount (1016亿元)
-    in the same sentence is not an answer to a rate."""
+    in the same sentence is not an answer to a rate, nor a count (10个行业) to 多少个百分点."""
+    if re.search(r"(?:多少|几)个?百分点", q.text):  # 收窄了多少个百分点 asks for points, not a count
+        return replace(q, qtype="percent", asks=tuple("percent" if a == "count" else a for a in q.asks))
     if q.asks != ("amount",) or not _RATE_ASKED.search(q.text):
         return q
     return replace(q, qtype="percent", asks=("percent",))
