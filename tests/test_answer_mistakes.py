@@ -155,3 +155,10 @@ def test_restated_answer_keeps_the_counter_after_wan(service: RagService) -> Non
     answer = _ask(service, "到2030年，南岭市数字产业预计将有多少个岗位空缺？")
     assert answer.found and answer.short_answer == "3.2万"
     assert "3.2万个岗位空缺" in answer.answer.split("据")[0]
+
+
+# ---- 占比 names no base: the share is answered, not refused -------------------------------------
+def test_share_question_without_a_base_is_answered(service: RagService) -> None:
+    answer = _ask(service, "南岭市食品抽检中微生物污染的问题占比是多少？")
+    assert answer.found, answer.answer
+    assert answer.short_answer == "31.5%"

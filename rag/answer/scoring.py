@@ -54,7 +54,8 @@ def typed(q: Query) -> Query:
 
 def share_base(question: str) -> str:
     """What a share is a share of, as a pattern: 占全国的比重 → 全国|我国|…; '' when not stated."""
-    m = re.search(r"占(?:同期)?([\u4e00-\u9fff]{2,5}?)(?:的|比重|多少|几成|外贸|进出口|出口|进口)", question)
+    # 占比 is the word "share", not 占 + a base: 超标的问题占比是多少 names no base (not 比是)
+    m = re.search(r"占(?!比)(?:同期)?([\u4e00-\u9fff]{2,5}?)(?:的|比重|多少|几成|外贸|进出口|出口|进口)", question)
     if not m:
         return ""
     base = m.group(1)
