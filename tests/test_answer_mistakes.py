@@ -162,3 +162,13 @@ def test_share_question_without_a_base_is_answered(service: RagService) -> None:
     answer = _ask(service, "南岭市食品抽检中微生物污染的问题占比是多少？")
     assert answer.found, answer.answer
     assert answer.short_answer == "31.5%"
+
+
+# ---- a change or a growth asked without a unit is answered by its percentage -------------------
+@pytest.mark.parametrize(
+    ("question", "expected"), [("南岭港的通行效率提升了多少？", "约18%"), ("南岭市今年经济增长预期是多少？", "6.5%")]
+)
+def test_change_or_growth_without_a_unit_gets_its_percentage(service: RagService, question: str, expected: str) -> None:
+    answer = _ask(service, question)
+    assert answer.found, answer.answer
+    assert answer.short_answer == expected

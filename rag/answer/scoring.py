@@ -38,7 +38,11 @@ class Candidate:
     align: float = 0.0  # how well its best figure is about what was asked (see figure_alignment)
 
 
-_RATE_ASKED = re.compile(r"(?<!汇)(?:率|比|比例|比重|占比|百分比)(?:是|为|约为|约|达到?|有)?(?:多少|几)")
+_RATE_ASKED = re.compile(
+    r"(?:(?<!汇)率|比|比例|比重|占比|百分比|增长(?:预期|目标|预测|速度)?|增幅|涨幅|降幅)(?:是|为|约为|约|达到?|有)?(?:多少|几)"
+)
+# a change asked without a unit (效率提升了多少？) may be answered by a percentage as well as by an amount
+_CHANGE_ASKED = re.compile(r"(?:提升|上升|上涨|回升|下跌|减少|增加|降低)了?(?:多少|几)(?=[？?，,]|$)")
 
 
 def typed(q: Query) -> Query:
@@ -47,9 +51,13 @@ def typed(q: Query) -> Query:
     in the same sentence is not an answer to a rate, nor a count (10个行业) to 多少个百分点."""
     if re.search(r"(?:多少|几)个?百分点", q.text):  # 收窄了多少个百分点 asks for points, not a count
         return replace(q, qtype="percent", asks=tuple("percent" if a == "count" else a for a in q.asks))
-    if q.asks != ("amount",) or not _RATE_ASKED.search(q.text):
+    if q.asks != ("amount",):
         return q
-    return replace(q, qtype="percent", asks=("percent",))
+    if _RATE_ASKED.search(q.text):
+        return replace(q, qtype="percent", asks=("percent",))
+    if _CHANGE_ASKED.search(q.text):
+        return replace(q, asks=("amount", "percent"))
+    return q
 
 
 def share_base(question: str) -> str:
