@@ -172,3 +172,12 @@ def test_change_or_growth_without_a_unit_gets_its_percentage(service: RagService
     answer = _ask(service, question)
     assert answer.found, answer.answer
     assert answer.short_answer == expected
+
+
+# ---- a per-unit figure (每股0.35元) does not answer a total --------------------------------------
+def test_per_share_figure_is_not_the_total(service: RagService) -> None:
+    total = _ask(service, "南岭银行决定的中期派息金额约为多少元？")
+    assert total.found and total.short_answer == "约12.6亿元"
+    assert "金额约12.6亿元" in total.answer.split("据")[0]  # not 约约
+    per_share = _ask(service, "南岭银行中期每股派息多少元？")
+    assert per_share.found and per_share.short_answer == "0.35元"

@@ -137,12 +137,17 @@ def _other_subject(q: Query, ev: Evidence, at: int) -> bool:
     return not any(same_place(subject, p) for p in q.places)
 
 
+_PER_UNIT = re.compile(r"每(?:股|人|户|吨|亩|件|台|辆|次|平方米|千瓦时|公斤|斤|克|家)|人均|户均|单价")
+
+
 def wanted_figures(q: Query, ev: Evidence) -> list[Figure]:
     """The sentence's figures of a kind the question asks for, about an asked year and measure."""
     kinds = q.wanted_kinds
     if kinds is None:
         return []
     figs = [f for i, f in enumerate(ev.figures) if f.kind in kinds and not _other_subject(q, ev, i)]
+    if not _PER_UNIT.search(q.text):  # 每股2.43港元 is not the 派息金额 (519.40亿港元)
+        figs = [f for f in figs if not _PER_UNIT.search(f.context[-4:])]
     if q.years:  # a figure for another year is not an answer (2020年…突破6000亿元 when 2022 is asked)
         figs = [f for f in figs if figure_year(f, ev.article_date) in (None, *q.years)]
     if q.qtype == "percent" and re.search(r"占|比重|比例|占比|share", q.text):

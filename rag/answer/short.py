@@ -155,6 +155,8 @@ def lead(q: Query, short: str | None) -> str:
         overlap = next((k for k in range(min(len(rest), len(value)), 0, -1) if value.endswith(rest[:k])), 0)
         if re.match(r"突破|首破|超过|超|逾|达到|达|近|接近|不到|约", value):
             before = re.sub(r"(?:是|为)$", "", before)  # 吞吐量首破3000万标准箱, not 是首破
+            if value.startswith("约"):
+                before = re.sub(r"大?约$", "", before)  # 金额约为 + 约12.6亿元 → 金额约12.6亿元
         body += before.rstrip("有") + filler + value  # 多少米 → 366米, not 366米米
         end = m.end() + overlap
     body += q.text[end:]
