@@ -181,3 +181,12 @@ def test_per_share_figure_is_not_the_total(service: RagService) -> None:
     assert "金额约12.6亿元" in total.answer.split("据")[0]  # not 约约
     per_share = _ask(service, "南岭银行中期每股派息多少元？")
     assert per_share.found and per_share.short_answer == "0.35元"
+
+
+# ---- the nation's figure is not a city's: 我国…增长106.9% does not answer 南岭市 ------------------
+def test_national_figure_is_not_given_for_a_city(service: RagService) -> None:
+    city = _ask(service, "今年上半年南岭市新能源汽车出口增长了多少？")
+    assert city.found and city.short_answer == "35.2%"
+    assert "106.9%" not in city.answer
+    nation = _ask(service, "今年上半年我国新能源汽车出口金额增长了多少？")
+    assert nation.found and nation.short_answer == "106.9%"

@@ -140,10 +140,21 @@ def _other_subject(q: Query, ev: Evidence, at: int) -> bool:
 _PER_UNIT = re.compile(r"每(?:股|人|户|吨|亩|件|台|辆|次|平方米|千瓦时|公斤|斤|克|家)|人均|户均|单价")
 
 
+def _national(q: Query, ev: Evidence) -> bool:
+    """The sentence speaks of the whole country (我国锂电池出口增长58.1%) while the question asks about a
+    province or city it does not name (福建省): the nation's figure is not the province's."""
+    places = [p for p in q.places if p not in _SCOPE_OF]
+    if not places or any(w in q.text for w in _SCOPE_OF) or not re.search(r"我国|全国", ev.text):
+        return False
+    return not any(p in ev.text or (len(p) > 2 and p[:-1] in ev.text) for p in places)
+
+
 def wanted_figures(q: Query, ev: Evidence) -> list[Figure]:
     """The sentence's figures of a kind the question asks for, about an asked year and measure."""
     kinds = q.wanted_kinds
     if kinds is None:
+        return []
+    if _national(q, ev):
         return []
     figs = [f for i, f in enumerate(ev.figures) if f.kind in kinds and not _other_subject(q, ev, i)]
     if not _PER_UNIT.search(q.text):  # 每股2.43港元 is not the 派息金额 (519.40亿港元)
