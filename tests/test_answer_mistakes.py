@@ -190,3 +190,11 @@ def test_national_figure_is_not_given_for_a_city(service: RagService) -> None:
     assert "106.9%" not in city.answer
     nation = _ask(service, "今年上半年我国新能源汽车出口金额增长了多少？")
     assert nation.found and nation.short_answer == "106.9%"
+
+
+# ---- 有多少+group: a share of the group answers, the one of the asked group ---------------------
+def test_how_many_of_a_group_gets_the_share_of_that_group(service: RagService) -> None:
+    answer = _ask(service, "有多少司机完全不愿意分担停车费？")
+    assert answer.found, answer.answer
+    assert answer.short_answer == "9%"  # not 48% (的乘客) nor 120公里
+    assert answer.answer.startswith("有9%的司机完全不愿意分担停车费。")

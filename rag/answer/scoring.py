@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field, replace
 
-from ..figures import Figure
+from ..figures import Figure, extract_figures
 from ..store import Index
 from ..types import Hit
 from ..understand import (
@@ -55,9 +55,21 @@ def typed(q: Query) -> Query:
         return q
     if _RATE_ASKED.search(q.text):
         return replace(q, qtype="percent", asks=("percent",))
-    if _CHANGE_ASKED.search(q.text):
+    if _CHANGE_ASKED.search(q.text) or _counted_group(q.text):
         return replace(q, asks=("amount", "percent"))
     return q
+
+
+def _counted_group(question: str) -> bool:
+    """多少 straight before a noun, with no counter or unit (有多少车主不愿意…): answered by a count or by
+    a share of the group (6%的车主)."""
+    m = re.search(r"(?:多少|几)([\u4e00-\u9fff]{2,})", question)
+    if not m:
+        return False
+    if extract_figures("1" + m.group(1)[:4]):
+        return False  # 多少摄氏度, 多少标准箱: a unit, not a group
+    words = pos_cut(m.group(1))
+    return bool(words) and len(words[0][0]) >= 2 and words[0][1] in ("n", "nr", "nz")
 
 
 def share_base(question: str) -> str:
@@ -175,7 +187,9 @@ def figure_alignment(q: Query, fig: Figure, sentence: str = "") -> float:
     """How well a figure is about what was asked: question terms in the words before it (出口
     5361.1亿元) and the noun after a count (87个外资项目), less words the question did not use
     (服务进出口 when 进出口 was asked)."""
-    after = re.split(r"[，。；、,;]", sentence[fig.end : fig.end + 8])[0] if fig.kind == "count" else ""
+    # what a count counts follows it (87个外资项目), and so does the group a share is of (6%的车主)
+    group = fig.kind == "percent" and sentence[fig.end : fig.end + 1] == "的"
+    after = re.split(r"[，。；、,;]", sentence[fig.end + group : fig.end + group + 8])[0] if fig.kind == "count" or group else ""
     ctx = fig.context + after
     matched = sum(
         term_weight(t) * (W.focus_term if t in q.focus else W.other_term) for t in q.terms if term_in(t, ctx, q.match_text)

@@ -157,7 +157,10 @@ def lead(q: Query, short: str | None) -> str:
             before = re.sub(r"(?:是|为)$", "", before)  # 吞吐量首破3000万标准箱, not 是首破
             if value.startswith("约"):
                 before = re.sub(r"大?约$", "", before)  # 金额约为 + 约12.6亿元 → 金额约12.6亿元
-        body += before.rstrip("有") + filler + value  # 多少米 → 366米, not 366米米
+        if value.endswith("%") and re.match(r"[\u4e00-\u9fff]", rest) and not rest.startswith("的"):
+            body += before + value + "的"  # 有多少车主… → 有6%的车主…
+        else:
+            body += before.rstrip("有") + filler + value  # 多少米 → 366米, not 366米米
         end = m.end() + overlap
     body += q.text[end:]
     return re.sub(r"[？?！!。\s]+$", "", body) + "。"
