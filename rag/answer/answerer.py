@@ -17,7 +17,8 @@ from ..retrieve import Filters, Retriever
 from ..textzh import fold
 from ..types import Answer
 from ..understand import EVIDENCE, Query, analyse
-from .compose import byline_answer, citation, partial_answer, refuse, source_line
+from .compose import byline_answer, citation, joined, partial_answer, refuse, source_line
+from .corroborate import also_line, also_reported
 from .scoring import (
     Candidate,
     absent_share,
@@ -113,7 +114,7 @@ class Answerer:
         if best is None or self._off_subject(q, best, pool):
             # a figure question about a noun no passage mentions (烟台, GDP) is not answered by its wording
             figure_off = q.wanted_kinds is not None and missing_noun(q, pool) is not None
-            best = None if figure_off else worded_candidate(q, sentences, pairs, index)
+            best = None if figure_off else worded_candidate(q, sentences, pairs, index, topic)
             if best is None:
                 return done(refuse(q, hits, index, timings))
             candidates = [best]
@@ -136,11 +137,15 @@ class Answerer:
             citations = tuple(citation(n, cand) for n, cand in enumerate(chosen, 1))
             return done(Answer(text + lines, short, complete, q.qtype, citations))
         short = short_answer(q, chosen[0])
+        if not dated:
+            chosen = joined(chosen)
         parts = [lead(q, short) if not worded else ""]
         for older in chosen[1:] if dated else ():  # the same thing reported on pages of other dates: latest first
             parts.append(f"{format_date(older.evidence.chunk.date)}的报道为{short_answer(q, older)}。")
         parts += [source_line(n, cand) for n, cand in enumerate(chosen, 1)]
-        citations = tuple(citation(n, cand) for n, cand in enumerate(chosen, 1))
+        others = also_reported(chosen, short, sentences)
+        parts.append(also_line(len(chosen) + 1, others))
+        citations = tuple(citation(n, cand) for n, cand in enumerate([*chosen, *others], 1))
         return done(Answer("".join(parts), short, True, q.qtype, citations))
 
     @staticmethod

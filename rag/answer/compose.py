@@ -7,6 +7,7 @@ traditional characters), with offsets into the cleaned page.
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 
 from ..present import format_date
 from ..store import Index
@@ -18,14 +19,45 @@ NOT_FOUND = "资料中没有找到{subject}的相关信息。"
 
 
 def quote(cand: Candidate) -> str:
-    """The evidence sentence exactly as the source writes it."""
-    return cand.evidence.written
+    """The evidence sentence (or run of sentences) exactly as the source writes it."""
+    if cand.span is None:
+        return cand.evidence.written
+    return cand.hit.chunk.text[cand.span[0] : cand.span[1]]
 
 
 def citation(n: int, cand: Candidate) -> Citation:
     ev = cand.evidence
     c = cand.hit.chunk
-    return Citation(n, c.source, c.article_id, c.title, c.date, c.text, quote(cand), ev.page_start, ev.page_end, cand.score)
+    start, end = (ev.page_start, ev.page_end) if cand.span is None else (c.start + cand.span[0], c.start + cand.span[1])
+    return Citation(n, c.source, c.article_id, c.title, c.date, c.text, quote(cand), start, end, cand.score)
+
+
+def joined(chosen: list[Candidate]) -> list[Candidate]:
+    """The answer's sentences with each run of adjacent sentences of one passage quoted as one passage
+    (one citation, in the source's order): an answer that runs over two sentences reads as the source
+    wrote it, not as two quotes of the same article. The first candidate stays first: it answers."""
+    first, rest = chosen[0], list(chosen[1:])
+    text = first.hit.chunk.text
+    lo, hi = first.evidence.start, first.evidence.end
+    grown = True
+    while grown:
+        grown = False
+        for cand in rest:
+            ev = cand.evidence
+            if cand.hit is not first.hit and cand.hit.chunk.id != first.hit.chunk.id:
+                continue
+            if ev.end <= lo and not text[ev.end : lo].strip():
+                lo = ev.start
+            elif ev.start >= hi and not text[hi : ev.start].strip():
+                hi = ev.end
+            else:
+                continue
+            rest.remove(cand)
+            grown = True
+            break
+    if (lo, hi) == (first.evidence.start, first.evidence.end):
+        return chosen
+    return [replace(first, span=(lo, hi)), *rest]
 
 
 def source_line(n: int, cand: Candidate) -> str:

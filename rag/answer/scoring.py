@@ -36,6 +36,7 @@ class Candidate:
     score: float
     figures: list[Figure] = field(default_factory=list)
     align: float = 0.0  # how well its best figure is about what was asked (see figure_alignment)
+    span: tuple[int, int] | None = None  # chunk offsets of the quote when it runs over neighbouring sentences
 
 
 _RATE_ASKED = re.compile(
@@ -297,7 +298,7 @@ def score_sentence(
     if q.qtype == "entity" and re.search(r"《[^》]+》", ev.text):
         score += W.entity_title
     if pairs and q.wanted_kinds is None:
-        score += W.pair_overlap * pair_overlap(pairs, ev.text)
+        score += W.pair_overlap * pair_overlap(pairs, with_topic(ev, topic))
     figures.sort(key=lambda f: -figure_alignment(q, f, ev.text))
     align = figure_alignment(q, figures[0], ev.text) if figures else 0.0
     return Candidate(ev, hit, rank, score, figures, align)
@@ -358,8 +359,16 @@ def is_subject(q: Query, word: str) -> bool:
 Sentence = tuple[Evidence, Hit, int]  # an evidence sentence, the hit it came from, the hit's rank
 
 
+def with_topic(ev: Evidence, topic: frozenset[str]) -> str:
+    """The sentence, plus the question's topic words its article's headline names: every sentence
+    under 《盾柱木》 is about 盾柱木 (花瓣倒卵形…), so naming it is no reason to prefer one of them."""
+    headline = ev.context.split("\n", 1)[0]
+    named = [t for t in topic if t in headline and t not in ev.text]
+    return ev.text + "|" + "|".join(named) if named else ev.text
+
+
 def worded_candidate(
-    q: Query, sentences: list[Sentence], pairs: dict[str, float], index: Index
+    q: Query, sentences: list[Sentence], pairs: dict[str, float], index: Index, topic: frozenset[str] = frozenset()
 ) -> Candidate | None:
     """The sentence whose wording aligns best with the question — on its own and with its neighbours,
     since a question often joins words of two adjacent sentences — for a question the word-by-word
@@ -377,7 +386,7 @@ def worded_candidate(
     focus = [t for t in maximal(q.focus) if t not in SOFT_TERMS and len(t) >= 2] if q.qtype == "person" else []
     best: Candidate | None = None
     for i, (ev, hit, rank) in enumerate(sentences):
-        overlap = pair_overlap(pairs, ev.text)
+        overlap = pair_overlap(pairs, with_topic(ev, topic))
         if overlap < floor:
             continue
         figures: list[Figure] = []
@@ -388,7 +397,7 @@ def worded_candidate(
             figures.sort(key=lambda f: -figure_alignment(q, f, ev.text))
         elif not years_agree(q, ev):
             continue
-        window = "".join(e.text for e, h, _ in sentences[max(0, i - 1) : i + 2] if h is hit)
+        window = "".join(with_topic(e, topic) for e, h, _ in sentences[max(0, i - 1) : i + 2] if h is hit)
         if focus and not any(term_credit(t, window, q.match_text) >= W.focus_credit for t in focus):
             continue  # 青石镇的镇长是谁 is not answered by a sentence about 青石镇 without 镇长
         score = (

@@ -49,8 +49,10 @@ def _typed_span(q: Query, text: str) -> tuple[int, int] | None:
     if q.qtype == "person":
         return person(q, text) or span(q.text, text)
     if q.qtype == "date":
-        m = re.search(r"(?:\d{3,4}|[〇零一二三四五六七八九]{4})年(?:\d{1,2}月(?:\d{1,2}日)?)?|\d{1,2}月\d{1,2}日", text)
-        return m.span() if m else None
+        dates = list(_DATE.finditer(text))
+        if not dates:
+            return None
+        return max(dates, key=lambda m: _shared_pairs(q.text, *_around(text, m.start(), m.end()))).span()
     if q.qtype == "place":
         m = re.search(r"(?:位于|设在|地处|落户)([^，。；、]{2,30})", text)
         if m:
@@ -67,6 +69,25 @@ def _typed_span(q: Query, text: str) -> tuple[int, int] | None:
         if m:
             return m.span()
     return span(q.text, text)
+
+
+_DATE = re.compile(r"(?:\d{3,4}|[〇零一二三四五六七八九]{4})年(?:\d{1,2}月(?:\d{1,2}日)?)?|\d{1,2}月\d{1,2}日")
+
+
+def _around(text: str, start: int, end: int) -> tuple[str, str]:
+    """The words after a date, up to the clause's end or the next date, and those before it from the
+    clause's start: what follows a date is what happened then (2027年发射A，2028年发射B)."""
+    left = re.split(r"[，；。！？：,;!?]", text[:start])[-1][-12:]
+    right = re.split(r"[，；。！？：,;!?]|\d{3,4}年", text[end:])[0][:16]
+    return right, left
+
+
+def _shared_pairs(question: str, right: str, left: str) -> tuple[int, int]:
+    """How many character pairs of the question (less its question words) follow the date, then
+    how many precede it."""
+    asked = _ASKED.sub("", question)
+    pairs = {asked[i : i + 2] for i in range(len(asked) - 1)}
+    return sum(p in right for p in pairs), sum(p in left for p in pairs)
 
 
 _ASKED = re.compile(r"什么样的?|什么|怎么样?|怎样|如何|为什么|为何|哪[些个里儿位年]?|谁|多少|几|吗|呢|[？?]")
@@ -152,9 +173,13 @@ def lead(q: Query, short: str | None) -> str:
         before = q.text[end : m.start()]
         filler = "为" if m.group() in _SIZE_WORDS and not before.endswith(("是", "为", "有")) else ""
         rest = q.text[m.end() :]
-        overlap = next((k for k in range(min(len(rest), len(value)), 0, -1) if value.endswith(rest[:k])), 0)
-        if re.match(r"突破|首破|超过|超|逾|达到|达|近|接近|不到|约", value):
+        core = re.sub(r"(?:以上|以下|以内|左右|上下|有余)$", "", value)  # 15.6摄氏度左右 + 摄氏度？
+        overlap = next((k for k in range(min(len(rest), len(core)), 0, -1) if core.endswith(rest[:k])), 0)
+        qualifier = re.match(r"突破|首破|超过|超|逾|达到|达|近|接近|不到|约", value)
+        if qualifier:
             before = re.sub(r"(?:是|为)$", "", before)  # 吞吐量首破3000万标准箱, not 是首破
+            # 超过了多少 + 超过400吉瓦时 → 超过400吉瓦时, not 超过了超过
+            before = re.sub(re.escape(qualifier.group()) + "了?$", "", before)
             if value.startswith("约"):
                 before = re.sub(r"大?约$", "", before)  # 金额约为 + 约12.6亿元 → 金额约12.6亿元
         if value.endswith("%") and re.match(r"[\u4e00-\u9fff]", rest) and not rest.startswith("的"):

@@ -61,6 +61,8 @@ class Weights:
     runner_up: float = 0.85  # a second sentence of the same article this close is quoted too
     other_date_align: float = 0.8  # a figure on a page of another date, aligned this well ...
     other_date_score: float = 0.75  # ... and scored this close, is reported too
+    corroboration: float = 0.5  # another article's sentence holding this share of the answer's pairs repeats it
+    corroborations: int = 2  # ... and up to this many such reports are cited too
 
 
 WEIGHTS = Weights()

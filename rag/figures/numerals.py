@@ -72,9 +72,31 @@ _UNITS: dict[str, tuple[str, str, str, bool]] = {
     "公里": ("km", "quantity", "1", False),
     "千米": ("km", "quantity", "1", False),
     "海里": ("nmi", "quantity", "1", False),
+    "厘米": ("m", "quantity", "0.01", False),
+    "公分": ("m", "quantity", "0.01", False),
+    "英尺": ("m", "quantity", "0.3048", False),
+    "英寸": ("m", "quantity", "0.0254", False),
+    "cm": ("m", "quantity", "0.01", False),
+    "mm": ("m", "quantity", "0.001", False),
+    "km": ("km", "quantity", "1", False),
+    "kg": ("ton", "quantity", "0.001", False),
+    "毫米": ("m", "quantity", "0.001", False),
+    "微米": ("m", "quantity", "0.000001", False),
+    "纳米": ("m", "quantity", "0.000000001", False),
+    "英里": ("km", "quantity", "1.609344", False),
+    "克": ("ton", "quantity", "0.000001", False),
+    "毫克": ("ton", "quantity", "0.000000001", False),
+    "升": ("m3", "quantity", "0.001", False),
+    "毫升": ("m3", "quantity", "0.000001", False),
     "千瓦时": ("kWh", "quantity", "1", False),
+    "兆瓦时": ("kWh", "quantity", "1000", False),
+    "吉瓦时": ("kWh", "quantity", "1000000", False),
+    "太瓦时": ("kWh", "quantity", "1000000000", False),
     "千瓦": ("kW", "quantity", "1", False),
     "兆瓦": ("kW", "quantity", "1000", False),
+    "吉瓦": ("kW", "quantity", "1000000", False),
+    "太瓦": ("kW", "quantity", "1000000000", False),
+    "秒": ("second", "duration", "1", False),
     "人次": ("person", "count", "1", True),
     "人": ("person", "count", "1", True),
     "名": ("person", "count", "1", True),
@@ -128,6 +150,13 @@ _UNIT_GUARDS = {
     "类": "似型别",
     "起": "来床步草飞诉点源到始航跑",
     "岁": "月末",
+    "克": "服隆拉里罗林制星",
+    "升": "级高温值幅格至为到学",
+    "秒": "杀针",
+    "cm": "A-Za-z",
+    "mm": "A-Za-z",
+    "km": "A-Za-z",
+    "kg": "A-Za-z",
 }
 _UNIT = "|".join(
     re.escape(u) + (f"(?![{_UNIT_GUARDS[u]}])" if u in _UNIT_GUARDS else "")
@@ -168,7 +197,7 @@ _FIG_RE = re.compile(
   | (?<![\d.A-Za-z])(?P<r1>{_AR}|{_CN})(?P<rs1>{_SCALE})?(?P<ru1>{_UNIT})?(?P<rsep>至|到|-|~|—|–)
       (?P<r2>{_AR}|{_CN})(?P<rs2>{_SCALE})?(?P<ru2>{_UNIT})
   | (?P<pre>{_PRE})?(?P<neg>(?<![\dA-Za-z])[-−])?(?<![\d.A-Za-z])(?P<num>{_NUM})(?P<more1>余|多|几)?
-      (?P<scale>{_SCALE})?(?P<more2>余|多)?(?P<unit>{_UNIT})?(?P<post>{_POST})?
+      (?:\x20(?=(?:{_SCALE})?(?:{_UNIT})))?(?P<scale>{_SCALE})?(?P<more2>余|多)?(?P<unit>{_UNIT})?(?P<post>{_POST})?
     """,
     re.VERBOSE | re.ASCII,
 )

@@ -26,7 +26,7 @@ from .reading import read_figures
 
 # Bump whenever what an annotation holds, or how it is computed, changes: stored annotations of
 # another version are ignored and recomputed.
-ANNOTATION_VERSION = "understand-4"
+ANNOTATION_VERSION = "understand-5"
 CACHE_CHUNKS = 20_000  # analysed chunks an index snapshot keeps when its annotations are not stored
 
 
