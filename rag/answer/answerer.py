@@ -126,7 +126,7 @@ class Answerer:
                 return done(Answer(text, short, True, q.qtype, (cite,)))
         extra = _complements(q, best, candidates) or _runner_up(q, best, candidates)
         if not extra:
-            extra = companions(q, best, sentences, pairs)
+            extra = companions(q, best, index, pairs)
         dated = [] if extra else _other_dates(q, best, candidates)
         chosen = sorted([best, *dated], key=lambda c: c.evidence.chunk.date, reverse=True) if dated else [best, *extra]
         partial = partial_answer(q, chosen)

@@ -11,7 +11,7 @@ from dataclasses import replace
 
 from ..present import format_date
 from ..store import Index
-from ..types import Answer, Citation, Hit
+from ..types import Answer, Chunk, Citation, Hit
 from ..understand import EVIDENCE, Query, coverage
 from .scoring import Candidate
 
@@ -20,44 +20,64 @@ NOT_FOUND = "资料中没有找到{subject}的相关信息。"
 
 def quote(cand: Candidate) -> str:
     """The evidence sentence (or run of sentences) exactly as the source writes it."""
-    if cand.span is None:
+    if cand.span is None or cand.passage is None:
         return cand.evidence.written
-    return cand.hit.chunk.text[cand.span[0] : cand.span[1]]
+    return cand.passage.text[cand.span[0] - cand.passage.start : cand.span[1] - cand.passage.start]
 
 
 def citation(n: int, cand: Candidate) -> Citation:
     ev = cand.evidence
-    c = cand.hit.chunk
-    start, end = (ev.page_start, ev.page_end) if cand.span is None else (c.start + cand.span[0], c.start + cand.span[1])
+    c = cand.passage or cand.hit.chunk
+    start, end = cand.span or (ev.page_start, ev.page_end)
     return Citation(n, c.source, c.article_id, c.title, c.date, c.text, quote(cand), start, end, cand.score)
 
 
+def _passage(chunks: list[Chunk]) -> Chunk | None:
+    """Overlapping or adjacent chunks of one article as one chunk (the first one's id), or None
+    when they leave a gap."""
+    chunks = sorted(chunks, key=lambda c: c.start)
+    text, end = chunks[0].text, chunks[0].end
+    for c in chunks[1:]:
+        if c.start > end:
+            return None
+        if c.end > end:
+            text += c.text[end - c.start :]
+            end = c.end
+    return replace(chunks[0], text=text, end=end)
+
+
 def joined(chosen: list[Candidate]) -> list[Candidate]:
-    """The answer's sentences with each run of adjacent sentences of one passage quoted as one passage
-    (one citation, in the source's order): an answer that runs over two sentences reads as the source
-    wrote it, not as two quotes of the same article. The first candidate stays first: it answers."""
-    first, rest = chosen[0], list(chosen[1:])
-    text = first.hit.chunk.text
-    lo, hi = first.evidence.start, first.evidence.end
+    """The answer's sentences with each run of adjacent sentences of one article quoted as one
+    passage (one citation, in the source's order): an answer that runs over two sentences reads as the
+    source wrote it, not as two quotes of the same article. The first candidate stays first: it answers."""
+    first = chosen[0]
+    article = first.hit.chunk.article_id
+    same = [c for c in chosen if c.hit.chunk.article_id == article]
+    passage = _passage(list({c.hit.chunk.id: c.hit.chunk for c in same}.values()))
+    if passage is None or len(same) < 2:
+        return chosen
+    text = passage.text
+    lo, hi = first.evidence.page_start, first.evidence.page_end
+    rest = [c for c in chosen[1:]]
     grown = True
     while grown:
         grown = False
         for cand in rest:
             ev = cand.evidence
-            if cand.hit is not first.hit and cand.hit.chunk.id != first.hit.chunk.id:
+            if cand.hit.chunk.article_id != article:
                 continue
-            if ev.end <= lo and not text[ev.end : lo].strip():
-                lo = ev.start
-            elif ev.start >= hi and not text[hi : ev.start].strip():
-                hi = ev.end
+            if ev.page_end <= lo and not text[ev.page_end - passage.start : lo - passage.start].strip():
+                lo = ev.page_start
+            elif ev.page_start >= hi and not text[hi - passage.start : ev.page_start - passage.start].strip():
+                hi = ev.page_end
             else:
                 continue
             rest.remove(cand)
             grown = True
             break
-    if (lo, hi) == (first.evidence.start, first.evidence.end):
+    if (lo, hi) == (first.evidence.page_start, first.evidence.page_end):
         return chosen
-    return [replace(first, span=(lo, hi)), *rest]
+    return [replace(first, span=(lo, hi), passage=passage), *rest]
 
 
 def source_line(n: int, cand: Candidate) -> str:

@@ -7,8 +7,9 @@ from dataclasses import dataclass, field, replace
 
 from ..figures import Figure, extract_figures
 from ..store import Index
-from ..types import Hit
+from ..types import Chunk, Hit
 from ..understand import (
+    EVIDENCE,
     GENERIC_PLACES,
     SOFT_TERMS,
     Evidence,
@@ -36,7 +37,8 @@ class Candidate:
     score: float
     figures: list[Figure] = field(default_factory=list)
     align: float = 0.0  # how well its best figure is about what was asked (see figure_alignment)
-    span: tuple[int, int] | None = None  # chunk offsets of the quote when it runs over neighbouring sentences
+    span: tuple[int, int] | None = None  # page offsets of the quote when it runs over neighbouring sentences
+    passage: Chunk | None = None  # ... and the passage that holds it (chunks of the article joined)
 
 
 _RATE_ASKED = re.compile(
@@ -411,17 +413,34 @@ def worded_candidate(
     return best
 
 
-def companions(q: Query, best: Candidate, sentences: list[Sentence], pairs: dict[str, float]) -> list[Candidate]:
-    """Neighbours of a general answer's sentence (same passage), the one that carries more of the
+def article_sentences(index: Index, best: Candidate) -> list[Sentence]:
+    """The sentences of the best sentence's chunk and the chunks either side of it in its article,
+    in page order, each once (chunks overlap): a neighbour is often across a chunk boundary."""
+    chunk = best.hit.chunk
+    near = [c for c in index.chunks_of(chunk.article_id) if abs(c.ordinal - chunk.ordinal) <= 1] or [chunk]
+    seen: dict[tuple[int, int], Sentence] = {}
+    for c in sorted(near, key=lambda c: c.start):
+        hit = best.hit if c.id == chunk.id else Hit(c, best.hit.score)
+        for ev in EVIDENCE.get(index, c):
+            key = (ev.page_start, ev.page_end)
+            if key not in seen or c.id == chunk.id:
+                seen[key] = (ev, hit, best.rank)
+    return [seen[k] for k in sorted(seen)]
+
+
+def companions(q: Query, best: Candidate, index: Index, pairs: dict[str, float]) -> list[Candidate]:
+    """Neighbours of a general answer's sentence in its article, the one that carries more of the
     question's words the sentence lacks first (the next one when neither does), up to W.neighbours:
     a Wikipedia-style answer often runs over two or three sentences (…是灣仔發展計劃第二期。工程包括拆卸…)."""
     if q.wanted_kinds is not None or q.qtype in ("yesno",) or W.neighbours < 1:
         return []
-    at = next((i for i, (ev, _, _) in enumerate(sentences) if ev is best.evidence), None)
+    sentences = article_sentences(index, best)
+    key = (best.evidence.page_start, best.evidence.page_end)
+    at = next((i for i, (ev, _, _) in enumerate(sentences) if (ev.page_start, ev.page_end) == key), None)
     if at is None:
         return []
     missing = {p: w for p, w in pairs.items() if p not in best.evidence.text.lower()}
-    options = [sentences[j] for j in (at + 1, at - 1) if 0 <= j < len(sentences) and sentences[j][1] is best.hit]
+    options = [sentences[j] for j in (at + 1, at - 1) if 0 <= j < len(sentences)]
     options.sort(key=lambda o: -(pair_overlap(missing, o[0].text) if missing else 0.0))
     return [Candidate(ev, hit, rank, best.score) for ev, hit, rank in options[: W.neighbours]]
 
