@@ -14,13 +14,15 @@ from collections.abc import Sequence
 
 from ..present import format_date
 from ..retrieve import Filters, Retriever
+from ..store import Index
 from ..textzh import fold
-from ..types import Answer
-from ..understand import EVIDENCE, Query, analyse
+from ..types import Answer, Hit
+from ..understand import EVIDENCE, Query, analyse, named_by_titles
 from .compose import byline_answer, citation, joined, partial_answer, refuse, source_line
 from .corroborate import also_line, also_reported
 from .scoring import (
     Candidate,
+    Sentence,
     absent_share,
     companions,
     content_score,
@@ -90,6 +92,7 @@ class Answerer:
             )
 
         titles = [fold(h.chunk.title) for h in hits]
+        q = named_by_titles(q, titles)
         # question words that are some retrieved article's headline topic (猴面包树, 尤金袋鼠)
         topic = frozenset(t for t in maximal(q.terms) if len(t) >= 2 and any(t in title for title in titles))
         pairs = question_pairs(q)
@@ -97,7 +100,7 @@ class Answerer:
             (ev, hit, rank)
             for rank, hit in enumerate(hits)
             for ev in EVIDENCE.get(index, hit.chunk)
-        ]
+        ] + _topic_article(q, hits, topic, index)
         candidates: list[Candidate] = []
         for ev, hit, rank in sentences:
             cand = score_sentence(q, ev, hit, rank, index, topic, pairs)
@@ -159,6 +162,21 @@ class Answerer:
             return True
         noun = missing_noun(q, pool)
         return noun is not None and (is_subject(q, noun) or content < W.missing_noun_coverage)
+
+
+def _topic_article(q: Query, hits: list[Hit], topic: frozenset[str], index: Index) -> list[Sentence]:
+    """The rest of the article whose headline is the question's topic (猴面包树的花有什么特点 →
+    《猴面包树》): the answer is somewhere in it, often in a chunk retrieval ranked below other
+    articles' chunks. The best-ranked such article only, up to W.topic_chunks more chunks."""
+    if not topic or W.topic_chunks < 1:
+        return []
+    for rank, hit in enumerate(hits):
+        if not any(t in fold(hit.chunk.title) for t in topic):
+            continue
+        have = {h.chunk.id for h in hits}
+        more = [c for c in index.chunks_of(hit.chunk.article_id) if c.id not in have][: W.topic_chunks]
+        return [(ev, Hit(c, hit.score), rank) for c in more for ev in EVIDENCE.get(index, c)]
+    return []
 
 
 def _complements(q: Query, best: Candidate, ranked: list[Candidate]) -> list[Candidate]:

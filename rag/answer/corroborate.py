@@ -14,8 +14,13 @@ from .scoring import Candidate, Sentence
 from .weights import WEIGHTS as W
 
 
+def _bare(text: str) -> str:
+    """Compared without white space: one outlet writes 17 项, another 17项."""
+    return "".join(text.split())
+
+
 def _pairs(text: str) -> set[str]:
-    return {text[i : i + 2] for i in range(len(text) - 1) if not text[i : i + 2].isspace()}
+    return {text[i : i + 2] for i in range(len(text) - 1)}
 
 
 def also_reported(chosen: list[Candidate], answer: str | None, sentences: list[Sentence]) -> list[Candidate]:
@@ -24,17 +29,18 @@ def also_reported(chosen: list[Candidate], answer: str | None, sentences: list[S
     if not answer or W.corroborations < 1:
         return []
     best = chosen[0].evidence
-    wanted = fold(answer)
-    own = _pairs(best.text)
-    if not own or wanted not in best.text:
+    wanted = _bare(fold(answer))
+    own = _pairs(_bare(best.text))
+    if not own or wanted not in _bare(best.text):
         return []
     cited = {c.evidence.chunk.article_id for c in chosen}
     found: list[Candidate] = []
     for ev, hit, rank in sentences:
         article = ev.chunk.article_id
-        if article in cited or wanted not in ev.text:
+        bare = _bare(ev.text)
+        if article in cited or wanted not in bare:
             continue
-        if len(own & _pairs(ev.text)) / len(own) < W.corroboration:
+        if len(own & _pairs(bare)) / len(own) < W.corroboration:
             continue
         cited.add(article)
         found.append(Candidate(ev, hit, rank, chosen[0].score))

@@ -57,6 +57,7 @@ class Weights:
     short_alignment: float = 2.0  # figures of a list answer must align at least this well
 
     # ---- more than one sentence ----
+    topic_chunks: int = 8  # chunks of the article a question's topic heads, read beyond the retrieved ones
     neighbours: int = 2  # a general answer quotes up to this many neighbours of its sentence
     runner_up: float = 0.85  # a second sentence of the same article this close is quoted too
     other_date_align: float = 0.8  # a figure on a page of another date, aligned this well ...

@@ -39,7 +39,7 @@ from .lexicon import (
     term_weight,
 )
 from .lists import contexts
-from .query import Query, analyse, classify
+from .query import Query, analyse, classify, named_by_titles
 from .reading import read_figures
 from .status import evidence_status, figure_status, status_agrees
 from .subject import (
@@ -87,6 +87,7 @@ __all__ = [
     "maximal",
     "modifiers",
     "modifiers_agree",
+    "named_by_titles",
     "part_credit",
     "partner",
     "partners_agree",

@@ -4,7 +4,7 @@ quoted names and content terms (the question side of a frame)."""
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from ..textzh import STOPWORDS, normalize, tokenize
 from ..types import QType
@@ -180,3 +180,29 @@ def analyse(question: str) -> Query:
     )
 
 
+
+
+def named_by_titles(q: Query, titles: list[str]) -> Query:
+    """The question with an article title it names as one term (纽西兰鸡毛松有什么用途 names the
+    article 《纽西兰鸡毛松》): the words jieba cut across the name (鸡毛, 松有) are replaced by the name,
+    so the corpus's own headlines segment the question where the tokenizer cannot. The name leaves
+    the focus: 青石镇的镇长是谁 still asks for a 镇长."""
+    terms, focus, text = list(q.terms), list(q.focus), q.match_text or q.text
+    for title in titles:
+        name = re.sub(r"\s*[（(][^）)]*[）)]\s*", "", title).strip()
+        at = text.find(name) if len(name) >= 3 and not re.search(r"[，。：？?！!]", name) else -1
+        if at < 0 or name in terms:
+            continue
+        end = at + len(name)
+        cut = {t for t in terms if any(at < i + len(t) and i < end for i in _occurrences(text, t))}
+        if not cut:
+            continue
+        terms = [name] + [t for t in terms if t not in cut]
+        focus = [t for t in focus if t not in cut]  # the article named is the topic, not what is asked
+    if terms == list(q.terms):
+        return q
+    return replace(q, terms=tuple(terms), focus=tuple(focus))
+
+
+def _occurrences(text: str, term: str) -> list[int]:
+    return [m.start() for m in re.finditer(re.escape(term), text)]
