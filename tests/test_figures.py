@@ -861,3 +861,28 @@ def test_import_is_light() -> None:
     code = "import sys, rag.figures; print('cn2an' in sys.modules, 'jieba' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True)
     assert out.stdout.split() == ["False", "False"]
+
+
+@pytest.mark.parametrize(
+    ("text", "raw", "unit", "value"),
+    [
+        ("上半年产量超过120吉瓦时，", "超过120吉瓦时", "kWh", Decimal("120000000")),
+        ("装机容量达到3.5太瓦", "3.5太瓦", "kW", Decimal("3500000000")),
+        ("收入达到人民币 2,486 亿元，同比增长", "2,486 亿元", "CNY", Decimal("248600000000")),
+        ("体长可达45公分", "45公分", "m", Decimal("0.45")),
+        ("叶长约2厘米", "约2厘米", "m", Decimal("0.02")),
+        ("全长只有3cm", "3cm", "m", Decimal("0.03")),
+        ("每瓶容量500毫升", "500毫升", "m3", Decimal("0.0005")),
+        ("每包重250克", "250克", "ton", Decimal("0.00025")),
+        ("用时9.58秒", "9.58秒", "second", Decimal("9.58")),
+    ],
+)
+def test_units_of_energy_length_volume_mass_and_time(text: str, raw: str, unit: str, value: Decimal) -> None:
+    figs = extract_figures(text)
+    assert [f.raw for f in figs] == [raw]
+    assert figs[0].unit == unit and Decimal(str(figs[0].value)) == value
+
+
+@pytest.mark.parametrize("text", ["克服了困难", "价格升级换代", "秒杀活动", "3kmh"])
+def test_unit_words_inside_other_words_are_not_units(text: str) -> None:
+    assert extract_figures(text) == []

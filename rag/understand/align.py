@@ -10,7 +10,7 @@ from ..figures import Figure, resolve_year
 from ..textzh import fold
 from .evidence import Evidence
 from .query import Query
-from .subject import resolve_anaphor, subject_places
+from .subject import resolve_anaphor
 
 
 @lru_cache(maxsize=2048)
@@ -60,7 +60,7 @@ def places_agree(q: Query, ev: Evidence, index: Any, answer_types_exempt: bool =
     if answer_types_exempt and q.qtype in ANSWER_TYPES_WITH_PLACES:
         return True
     title = ev.context.split("\n", 1)[0]
-    own = (resolve_anaphor(p, title) for p in subject_places(ev.text))  # 大桥 under 青州跨海大桥… is that bridge
+    own = (resolve_anaphor(p, title) for p in ev.subjects)  # 大桥 under 青州跨海大桥… is that bridge
     return all(any(p in a or a in p for a in q.places) for p in own)
 
 

@@ -23,10 +23,11 @@ from ..types import Article, Chunk
 from .context import resolved_years
 from .frame import Frame, evidence_frames
 from .reading import read_figures
+from .subject import subject_places
 
 # Bump whenever what an annotation holds, or how it is computed, changes: stored annotations of
 # another version are ignored and recomputed.
-ANNOTATION_VERSION = "understand-5"
+ANNOTATION_VERSION = "understand-6"
 CACHE_CHUNKS = 20_000  # analysed chunks an index snapshot keeps when its annotations are not stored
 
 
@@ -46,6 +47,7 @@ class Evidence:
     article_date: str
     wide: str = ""  # the paragraph before the sentence's own (本场招聘会… follows 首场…招聘会举行)
     frames: tuple[Frame, ...] = ()  # one per figure
+    subjects: tuple[str, ...] = ()  # places that open a clause as its subject (subject_places), read at write time
 
     @property
     def written(self) -> str:
@@ -114,13 +116,15 @@ def _build(chunk: Chunk, article: Article | None, folded: _Folded, row: dict[str
         periods = tuple(Period(**p) for p in stored["periods"])
         years, ctx_years = frozenset(stored["years"]), frozenset(stored["context_years"])
         frames = tuple(Frame.from_dict(f) for f in stored["frames"])
+        subjects = tuple(stored["subjects"])
     else:
         y, plist = resolved_years(sentence, date)
         cy, _ = resolved_years(before, date)
         years, ctx_years, periods = frozenset(y), frozenset(cy), tuple(plist)
         figures = tuple(read_figures(sentence, bare_growth=False))
         frames = evidence_frames(sentence, figures, periods, before, date, years, fold(chunk.title), wide)
-    return Evidence(chunk, sentence, s, e, years, context, ctx_years, figures, periods, date, wide, frames)
+        subjects = tuple(subject_places(sentence))
+    return Evidence(chunk, sentence, s, e, years, context, ctx_years, figures, periods, date, wide, frames, subjects)
 
 
 class _Folded:
@@ -177,6 +181,7 @@ def _annotation(chunk: Chunk, article: Article | None) -> dict[str, Any]:
                 "figures": [figure_to_dict(f) for f in ev.figures],
                 "periods": [asdict(p) for p in ev.periods],
                 "frames": [f.to_dict() for f in ev.frames],
+                "subjects": list(ev.subjects),
             }
         )
     return {"version": ANNOTATION_VERSION, "sentences": sentences}

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, replace
+from functools import cached_property
 
 from ..textzh import STOPWORDS, normalize, tokenize
 from ..types import QType
@@ -89,7 +90,7 @@ class Query:
     focus: tuple[str, ...] = ()  # terms next to the interrogative: 提供了多少个岗位 → 提供, 岗位
     match_text: str = ""  # the text plus the Chinese equivalents of its English words
 
-    @property
+    @cached_property
     def wanted_kinds(self) -> frozenset[str] | None:
         """Figure kinds that answer the question (any clause), or None if it is not about a figure.
         贡献了全市多少进出口额 asks for a share as much as an amount."""
@@ -187,22 +188,25 @@ def named_by_titles(q: Query, titles: list[str]) -> Query:
     article 《纽西兰鸡毛松》): the words jieba cut across the name (鸡毛, 松有) are replaced by the name,
     so the corpus's own headlines segment the question where the tokenizer cannot. The name leaves
     the focus: 青石镇的镇长是谁 still asks for a 镇长."""
-    terms, focus, text = list(q.terms), list(q.focus), q.match_text or q.text
+    terms, focus, places, text = list(q.terms), list(q.focus), list(q.places), q.match_text or q.text
     for title in titles:
         name = re.sub(r"\s*[（(][^）)]*[）)]\s*", "", title).strip()
         at = text.find(name) if len(name) >= 3 and not re.search(r"[，。：？?！!]", name) else -1
         if at < 0 or name in terms:
             continue
         end = at + len(name)
-        cut = {t for t in terms if any(at < i + len(t) and i < end for i in _occurrences(text, t))}
+        cut = {t for t in terms if _overlaps(text, t, at, end)}
         if not cut:
             continue
+        places = [p for p in places if p == name or not _overlaps(text, p, at, end)]  # 林永康 is a person, not 永康
         terms = [name] + [t for t in terms if t not in cut]
-        focus = [t for t in focus if t not in cut]  # the article named is the topic, not what is asked
+        # the article named is the topic, not what is asked, unless nothing else is asked (X是什么)
+        focus = [t for t in focus if t not in cut] or ([name] if set(focus) & cut else focus)
     if terms == list(q.terms):
         return q
-    return replace(q, terms=tuple(terms), focus=tuple(focus))
+    return replace(q, terms=tuple(terms), focus=tuple(focus), places=tuple(places))
 
 
-def _occurrences(text: str, term: str) -> list[int]:
-    return [m.start() for m in re.finditer(re.escape(term), text)]
+def _overlaps(text: str, word: str, start: int, end: int) -> bool:
+    """Some occurrence of the word in the text overlaps text[start:end]."""
+    return any(start < m.start() + len(word) and m.start() < end for m in re.finditer(re.escape(word), text))
