@@ -53,18 +53,20 @@ def joined(chosen: list[Candidate]) -> list[Candidate]:
     first = chosen[0]
     article = first.hit.chunk.article_id
     same = [c for c in chosen if c.hit.chunk.article_id == article]
-    passage = _passage(list({c.hit.chunk.id: c.hit.chunk for c in same}.values()))
-    if passage is None or len(same) < 2:
+    if len(same) < 2:
         return chosen
+    # the chunks the sentences come from, joined; when they leave a gap, the first one's chunk alone
+    passage = _passage(list({c.hit.chunk.id: c.hit.chunk for c in same}.values())) or first.hit.chunk
     text = passage.text
     lo, hi = first.evidence.page_start, first.evidence.page_end
-    rest = [c for c in chosen[1:]]
+    rest = list(chosen[1:])
     grown = True
     while grown:
         grown = False
         for cand in rest:
             ev = cand.evidence
-            if cand.hit.chunk.article_id != article:
+            inside = passage.start <= ev.page_start and ev.page_end <= passage.end
+            if cand.hit.chunk.article_id != article or not inside:
                 continue
             if ev.page_end <= lo and not text[ev.page_end - passage.start : lo - passage.start].strip():
                 lo = ev.page_start
