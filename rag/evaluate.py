@@ -607,9 +607,7 @@ def prepare_pool(eval_dir: Path, cache: Path, seeds: Path, encoder: str, stream:
         if not is_stale(cache / name, file_digests(list(labelled_files(paths))), encoder, ANNOTATION_VERSION):
             continue
         t0 = time.perf_counter()  # through the service, as `rag ingest --rebuild`: frames stored per chunk
-        svc = RagService(cache / name, encoder)
-        report = svc.ingest_paths(paths, rebuild=True)
-        svc.compact()  # segments kept from an older annotation version are annotated again
+        report = RagService(cache / name, encoder).ingest_paths(paths, rebuild=True)  # re-annotates kept segments
         stream.write(f"built {cache / name}: {report.articles} articles, {report.chunks} chunks "
                      f"({report.embedded} embedded) in {time.perf_counter() - t0:.0f}s\n")
 

@@ -256,6 +256,20 @@ def test_annotations_are_computed_for_new_chunks_only_and_copied_by_compaction(w
     assert all(index.annotations(r)["tag"] == "v2" for r in range(len(index.chunks)))  # type: ignore[index]
 
 
+def test_a_rebuild_annotates_again_what_it_keeps_in_place(writable_index_dir: Path) -> None:
+    folder, encoder = writable_index_dir, load_encoder()
+    articles = [own_article(1), own_article(2)]
+    IndexWriter(folder, encoder, annotate=Annotator("v1"), annotation_version="v1").apply(add=articles, rebuild=True)
+    v2 = Annotator("v2")
+    report = IndexWriter(folder, encoder, annotate=v2, annotation_version="v2").apply(add=articles, rebuild=True)
+    index = load_index(folder)
+    assert report.embedded == 0 and len(v2.seen) == len(index.chunks)  # same articles: read again, not embedded
+    assert all(index.annotations(r)["tag"] == "v2" for r in range(len(index.chunks)))  # type: ignore[index]
+    again = Annotator("v2")
+    IndexWriter(folder, encoder, annotate=again, annotation_version="v2").apply(add=articles, rebuild=True)
+    assert again.seen == []  # nothing stale: nothing read again
+
+
 def test_annotate_must_return_one_dict_per_chunk(writable_index_dir: Path) -> None:
     before = load_index(writable_index_dir).generation
     with pytest.raises(ValueError, match="one dict per chunk"):

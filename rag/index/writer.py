@@ -44,7 +44,15 @@ from .layout import (
     writer_lock,
 )
 from .reader import ArticleMap, SegmentView, open_segment, open_views
-from .segment import Annotate, SegmentParts, check_annotations, fresh_parts, merged_parts, write_segment
+from .segment import (
+    Annotate,
+    Segment,
+    SegmentParts,
+    check_annotations,
+    fresh_parts,
+    merged_parts,
+    write_segment,
+)
 
 Progress = Callable[[int, int], None]
 # Tiered merging (Lucene's LogMergePolicy): segments of a tier hold 10^t..10^(t+1) live chunks; when
@@ -190,6 +198,10 @@ class IndexWriter:
                 removed = sum(len(e.view) - e.live for e in entries if e.view is not None)
             return self._publish(manifest, entries, list(adds.values()), views, digests, progress, t0, removed, full)
 
+    def _stale_annotations(self, segment: Segment) -> bool:
+        """The segment's chunks were annotated under another version than this writer's (or not at all)."""
+        return self.annotate is not None and segment.annotation_version != self.annotation_version
+
     def _layout_changed(self, manifest: dict[str, Any]) -> bool:
         return manifest.get("tokenizer") != tokenizer_id() or manifest.get("chunk") != asdict(self.chunk_settings)
 
@@ -219,6 +231,9 @@ class IndexWriter:
                 made.append(name)
                 entries.append(_Entry(None, open_segment(self.folder / SEGMENTS / name), set()))
             entries = [e for e in entries if e.live > 0]
+            stale = [i for i, e in enumerate(entries) if self._stale_annotations(e.segment)]
+            if full and stale:  # a rebuild keeps equal articles in place, but reads them again
+                entries = self._merge(entries, stale, gen, made, (manifest or {}).get("annotation_version"))
             if self.auto_merge:
                 group = _tier_merge(entries)
                 if group:
@@ -341,8 +356,7 @@ class IndexWriter:
                 raise IndexMismatchError(f"no index in {self.folder} to compact; build one with `rag ingest`")
             entries = [_Entry(v, v.segment, set(np.flatnonzero(~v.live_articles).tolist())) for v in views]
             entries = [e for e in entries if e.live > 0]
-            stale = self.annotate is not None and any(e.segment.annotation_version != self.annotation_version
-                                                      for e in entries)
+            stale = any(self._stale_annotations(e.segment) for e in entries)
             if len(entries) <= 1 and not any(e.deleted for e in entries) and not stale:
                 live = sum(e.live for e in entries)
                 return BuildReport(int(manifest["generation"]), int(manifest["counts"]["articles"]), live, 0, live,
