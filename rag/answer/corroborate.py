@@ -2,8 +2,9 @@
 
 News is syndicated: one agency story runs under several outlets' names, and a newsroom checking a
 figure wants to see every page that states it, not whichever copy ranked first. A sentence of another
-article counts as the same report when it carries the answer as written and most of the answering
-sentence's character pairs (W.corroboration) — rewritten or partial coverage does not.
+article counts as the same report when it carries the answer as written and many of the answering
+sentence's character pairs (at least W.corroboration of them): the same fact in another wording
+still counts, the same figure in a sentence about something else does not.
 """
 
 from __future__ import annotations
