@@ -43,6 +43,7 @@ def test_adjacent_sentences_are_one_quote(service: RagService) -> None:
     assert answer.found, answer.answer
     first = answer.citations[0]
     assert "大桥通车前，两岸车辆需要绕行环湾公路。绕行一次需要一个多小时" in first.quote
+    assert first.quote.endswith("车程缩短到15分钟左右。")  # a how-answer runs on to the next but one sentence
     assert sum(c.article_id == "bay-bridge" for c in answer.citations) == 1  # one citation, not one per sentence
     assert answer.answer.count("据《白鹭湾跨海大桥》") == 1
     _quotes_are_the_page(service, answer)

@@ -442,7 +442,11 @@ def companions(q: Query, best: Candidate, index: Index, pairs: dict[str, float])
     missing = {p: w for p, w in pairs.items() if p not in best.evidence.text.lower()}
     options = [sentences[j] for j in (at + 1, at - 1) if 0 <= j < len(sentences)]
     options.sort(key=lambda o: -(pair_overlap(missing, o[0].text) if missing else 0.0))
-    return [Candidate(ev, hit, rank, best.score) for ev, hit, rank in options[: W.neighbours]]
+    out = [Candidate(ev, hit, rank, best.score) for ev, hit, rank in options[: W.neighbours]]
+    if q.qtype == "summary" and at + 2 < len(sentences) and W.reason_sentences > len(out):
+        ev, hit, rank = sentences[at + 2]  # a reason or a process runs on: 首先…其次…
+        out.append(Candidate(ev, hit, rank, best.score))
+    return out
 
 
 def _type_cue(q: Query, ev: Evidence) -> bool:

@@ -59,6 +59,7 @@ class Weights:
     # ---- more than one sentence ----
     topic_chunks: int = 8  # chunks of the article a question's topic heads, read beyond the retrieved ones
     neighbours: int = 2  # a general answer quotes up to this many neighbours of its sentence
+    reason_sentences: int = 3  # ... and a why/how answer up to this many (the next but one as well)
     runner_up: float = 0.85  # a second sentence of the same article this close is quoted too
     other_date_align: float = 0.8  # a figure on a page of another date, aligned this well ...
     other_date_score: float = 0.75  # ... and scored this close, is reported too
