@@ -52,7 +52,8 @@ def _typed_span(q: Query, text: str) -> tuple[int, int] | None:
         dates = list(_DATE.finditer(text))
         if not dates:
             return None
-        return max(dates, key=lambda m: _shared_pairs(q.text, *_around(text, m.start(), m.end()))).span()
+        pairs = _pairs(_ASKED.sub("", q.text))
+        return max(dates, key=lambda m: _shared(pairs, *_around(text, m.start(), m.end()))).span()
     if q.qtype == "place":
         m = re.search(r"(?:位于|设在|地处|落户)([^，。；、]{2,30})", text)
         if m:
@@ -82,11 +83,12 @@ def _around(text: str, start: int, end: int) -> tuple[str, str]:
     return right, left
 
 
-def _shared_pairs(question: str, right: str, left: str) -> tuple[int, int]:
-    """How many character pairs of the question (less its question words) follow the date, then
-    how many precede it."""
-    asked = _ASKED.sub("", question)
-    pairs = {asked[i : i + 2] for i in range(len(asked) - 1)}
+def _pairs(text: str) -> set[str]:
+    return {text[i : i + 2] for i in range(len(text) - 1)}
+
+
+def _shared(pairs: set[str], right: str, left: str) -> tuple[int, int]:
+    """How many of the question's character pairs follow the date, then how many precede it."""
     return sum(p in right for p in pairs), sum(p in left for p in pairs)
 
 
@@ -97,7 +99,7 @@ def span(question: str, sentence: str) -> tuple[int, int] | None:
     """The words of the sentence that answer: the clause sharing most with the question, less the
     words it repeats from the question (乍都节公园位于什么地方 → 泰国的首都曼谷的乍都节县)."""
     asked = _ASKED.sub("", question)
-    pairs = {asked[i : i + 2] for i in range(len(asked) - 1)}
+    pairs = _pairs(asked)
     clauses = [m for m in re.finditer(r"[^，；。！？：,;!?]+", sentence) if m.group().strip()]
     if not clauses or not pairs:
         return None
