@@ -237,6 +237,34 @@ def test_if_stale_removes_a_deleted_seed_files_articles_only(
     assert gone and not set(gone) & set(after) and user_id in after
 
 
+def test_if_stale_knows_a_jsonl_file_whose_records_name_their_own_source(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Records that carry their own `source` (an agency feed) do not name their file: the index must
+    still remember the file, or every `--if-stale` writes a generation that changes nothing."""
+    feed = tmp_path / "feed"
+    feed.mkdir()
+    rows = [
+        {"id": "wire-1", "source": "通讯社", "date": "2024-03-02", "text": "某港口1-2月完成货物吞吐量1.2亿吨。"},
+        {"id": "wire-2", "source": "通讯社", "date": "2024-03-03", "text": "某市新增就业岗位3.6万个。"},
+    ]
+    (feed / "wire.jsonl").write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), "utf-8")
+    idx = str(tmp_path / "index")
+    assert run(capsys, "ingest", "--if-stale", "--index", idx, str(feed))[0] == 0
+    generation = current_generation(Path(idx))
+    code, out, _ = run(capsys, "ingest", "--if-stale", "--index", idx, str(feed))
+    assert code == 0 and out.strip() == f"index {idx} is up to date with {feed}/"
+    assert current_generation(Path(idx)) == generation  # nothing written
+
+    (feed / "wire.jsonl").unlink()
+    (feed / "other.jsonl").write_text(json.dumps(rows[1], ensure_ascii=False) + "\n", "utf-8")
+    code, out, _ = run(capsys, "ingest", "--if-stale", "--index", idx, str(feed))
+    assert code == 0 and "wire.jsonl" in out
+    manifest = load_index(Path(idx)).manifest
+    assert list(manifest["files"]) == ["other.jsonl"]
+    assert run(capsys, "ingest", "--if-stale", "--index", idx, str(feed))[1].strip().endswith(f"up to date with {feed}/")
+
+
 def test_if_stale_builds_a_missing_index_and_refuses_a_missing_folder(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

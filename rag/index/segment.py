@@ -23,7 +23,7 @@ import mmap
 import os
 import time
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 from typing import Any
@@ -58,6 +58,7 @@ class SegmentParts:
     postings: Postings
     annotation_lines: list[bytes] | None = None
     annotation_version: str | None = None
+    article_files: list[str] = field(default_factory=list)  # the file each article was read from
 
 
 def fresh_parts(
@@ -87,6 +88,7 @@ def fresh_parts(
         postings=postings,
         annotation_lines=None if annotations is None else [json_line(a) if a is not None else _NULL for a in annotations],
         annotation_version=annotation_version if annotations is not None else None,
+        article_files=[a.file for a in articles],
     )
 
 
@@ -95,13 +97,16 @@ def write_segment(path: Path, parts: SegmentParts, ann: str, dim: int) -> dict[s
     n_articles, n_chunks = len(parts.article_ids), len(parts.chunk_ids)
     sources = sorted(set(parts.article_sources))
     dates = sorted(set(parts.article_dates))
+    files = sorted(set(parts.article_files))
     source_code = {s: i for i, s in enumerate(sources)}
+    file_code = {f: i for i, f in enumerate(files)}
     date_code = {d: i for i, d in enumerate(dates)}
     columns: dict[str, np.ndarray] = {
         "article_off": _write_lines(path / "articles.jsonl", parts.article_lines),
         "chunk_off": _write_lines(path / "chunks.jsonl", parts.chunk_lines),
         "article_chunks": np.asarray(parts.article_chunks, dtype=np.int64),
         "article_source": np.array([source_code[s] for s in parts.article_sources], dtype=np.int32),
+        "article_file": np.array([file_code[f] for f in parts.article_files], dtype=np.int32),
         "article_date": np.array([date_code[d] for d in parts.article_dates], dtype=np.int32),
         "article_start": np.array(parts.article_starts, dtype=np.int64),
         "chunk_ids": np.array([c.encode("utf-8") for c in parts.chunk_ids], dtype="S"),
@@ -131,6 +136,7 @@ def write_segment(path: Path, parts: SegmentParts, ann: str, dim: int) -> dict[s
         "sources": sources,
         "dates": dates,
         "article_ids": parts.article_ids,
+        "files": files,
     }
     write_json(path / "meta.json", meta)
     return meta
@@ -175,6 +181,7 @@ class Segment:
         self.article_source = cols["article_source"]
         self.article_date = cols["article_date"]
         self.article_start = cols["article_start"]
+        self._article_file = cols.get("article_file")
         self.chunk_ids = cols["chunk_ids"]
         self.vec_keys = cols["vec_keys"]
         self._articles = _map(path / "articles.jsonl")
@@ -196,6 +203,15 @@ class Segment:
         )
 
     @cached_property
+    def article_files(self) -> list[str]:
+        """The file each article was read from ("" for records sent as JSON); segments written before
+        the meta listed them have it in their records only."""
+        if self._article_file is None:
+            return [self.article(r).file for r in range(self.n_articles)]
+        files = self.meta["files"]
+        return [files[c] for c in self._article_file.tolist()]
+
+    @cached_property
     def vocab(self) -> dict[str, int]:
         return {t: i for i, t in enumerate(self.postings.terms)}
 
@@ -211,6 +227,7 @@ class Segment:
             len(self.chunk_off) != c + 1, len(self.chunk_ids) != c, len(self.vec_keys) != c, len(self.doclen) != c,
             int(self.article_chunks[-1]) != c, len(self._articles) != int(self.article_off[-1]),
             len(self._chunks) != int(self.chunk_off[-1]),
+            self._article_file is not None and len(self._article_file) != a,
             self.annotation_off is not None and (len(self.annotation_off) != c + 1
                                                  or len(self._annotations) != int(self.annotation_off[-1])),
         ]
@@ -280,6 +297,7 @@ def merged_parts(
     article_lines: list[bytes] = []
     ids: list[str] = []
     sources: list[str] = []
+    files: list[str] = []
     dates: list[str] = []
     starts: list[int] = []
     counts: list[int] = []
@@ -295,6 +313,7 @@ def merged_parts(
             article_lines.append(seg.article_line(a))
             ids.append(seg.article_ids[a])
             sources.append(seg.sources[seg.article_source[a]])
+            files.append(seg.article_files[a])
             dates.append(seg.dates[seg.article_date[a]])
             starts.append(int(seg.article_start[a]))
             counts.append(int(seg.article_chunks[a + 1] - seg.article_chunks[a]))
@@ -324,6 +343,7 @@ def merged_parts(
         merge_postings(post_parts),
         annotations if annotation_version is not None else None,
         annotation_version,
+        files,
     )
 
 

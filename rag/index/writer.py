@@ -304,10 +304,7 @@ class IndexWriter:
 
     def _write_generation(self, gen: int, manifest: dict[str, Any] | None, entries: list[_Entry],
                           digests: dict[str, str]) -> None:
-        live_sources = {e.segment.sources[c] for e in entries for c in np.unique(e.segment.article_source[e.keep()]).tolist()}
-        # a page file is its own source; a JSONL file's articles are sources "stem:id"
-        live_stems = live_sources | {s.split(":", 1)[0] for s in live_sources}
-        digests = {k: v for k, v in digests.items() if os.path.splitext(os.path.basename(k))[0] in live_stems}
+        digests = _live_digests(entries, digests)
         ids = [e.segment.chunk_ids[_live_rows(e)] for e in entries]
         corpus = np.sort(np.concatenate(ids).astype("S16")) if ids else np.zeros(0, "S16")
         kinds = sorted({e.segment.meta["dense_index"] for e in entries}) or ["IndexFlatIP"]
@@ -434,6 +431,18 @@ def _tombstone(entries: list[_Entry], adds: dict[str, Article], remove: set[str]
             del adds[aid]
         else:
             entries[i].deleted.add(a)
+
+
+def _live_digests(entries: Sequence[_Entry], digests: dict[str, str]) -> dict[str, str]:
+    """The digests of the files the generation still holds articles of, so that a file whose articles
+    are all gone reads as changed. Articles name their file; those of old indexes may not, and a page
+    file is its own source, a JSONL file's records sources "stem:id"."""
+    files = {os.path.basename(e.segment.article_files[r]) for e in entries for r in np.flatnonzero(e.keep()).tolist()}
+    sources = {e.segment.sources[c] for e in entries for c in np.unique(e.segment.article_source[e.keep()]).tolist()}
+    stems = sources | {s.split(":", 1)[0] for s in sources}
+    return {
+        k: v for k, v in digests.items() if os.path.basename(k) in files or os.path.splitext(os.path.basename(k))[0] in stems
+    }
 
 
 def _live_rows(e: _Entry) -> np.ndarray:
