@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field, replace
 
-from ..figures import Figure, extract_figures
+from ..figures import FORECAST_CUES, TARGET_CUES, Figure, extract_figures
 from ..store import Index
 from ..types import Chunk, Hit
 from ..understand import (
@@ -17,6 +17,7 @@ from ..understand import (
     aligned,
     figure_year,
     maximal,
+    partners_agree,
     pos_cut,
     term_credit,
     term_in,
@@ -138,9 +139,13 @@ _SCOPE_OF = {"我国": "nation", "全国": "nation", "中国": "nation", "国内
 def _other_subject(q: Query, ev: Evidence, at: int) -> bool:
     """The figure's frame names a place of its own that is not the one asked about: 广东省…出口增长
     27.7% does not answer 我国…出口增长多少, nor 中国…增长5.2% a question about 全球. A sentence that
-    names the asked place itself is left to the alignment rules."""
+    names the asked place itself is left to the alignment rules. A trade partner must be the asked one
+    (or none when none was asked)."""
     if at >= len(ev.frames):
         return False
+    got = ev.frames[at].partner
+    if not partners_agree(q.partner, got) and not (got and not q.partner and partners_agree(got, q.text)):
+        return True  # trade with 东盟 is not the total (unless 东盟 is what the question is about), nor with 日本
     subject = ev.frames[at].subject
     wide = {scope for word, scope in _SCOPE_OF.items() if word in q.text}
     if not subject or not (q.places or wide) or subject in q.text or any(p in ev.text for p in q.places):
@@ -152,6 +157,9 @@ def _other_subject(q: Query, ev: Evidence, at: int) -> bool:
     return not any(same_place(subject, p) for p in q.places)
 
 
+_RANK_MOVE_ASKED = re.compile(r"(?:上升|提升|前进|前移|跃升|下降|后退|下滑|后移)了?(?:多少|几)")
+# 连续几年 asks for years, 多少天 for days: a duration in that unit is what was asked
+_DURATION_ASKED = {"年": "year", "个月": "month", "月": "month", "天": "day", "日": "day", "小时": "hour"}
 _PER_UNIT = re.compile(r"每(?:股|人|户|吨|亩|件|台|辆|次|平方米|千瓦时|公斤|斤|克|家)|人均|户均|单价")
 
 
@@ -176,7 +184,13 @@ def wanted_figures(q: Query, ev: Evidence) -> list[Figure]:
         figs = [f for f in figs if not _PER_UNIT.search(f.context[-4:])]
     if q.years:  # a figure for another year is not an answer (2020年…突破6000亿元 when 2022 is asked)
         figs = [f for f in figs if figure_year(f, ev.article_date) in (None, *q.years)]
-    if q.qtype == "percent" and re.search(r"占|比重|比例|占比|share", q.text):
+    if q.qtype == "rank":  # 排第几位 is the place (列第13位), 上升了几位 the move (上升两位)
+        moved = bool(_RANK_MOVE_ASKED.search(q.text))
+        figs = [f for f in figs if (f.measure == "growth") == moved] or figs
+    elif q.qtype == "percent" and q.asks_change and re.search(r"占|比重|比例|占比|share", q.text):
+        # 占比较去年同期提高了多少: the change of the share (18个百分点), not the share itself (49.8%)
+        figs = [f for f in figs if f.measure == "growth" or f.kind == "pct_point"] or figs
+    elif q.qtype == "percent" and re.search(r"占|比重|比例|占比|share", q.text):
         figs = [f for f in figs if f.measure == "share"] or figs
         base = share_base(q.text)
         if base:  # 占全国的比重 is not answered by 占山东省…的27.4%
@@ -186,27 +200,60 @@ def wanted_figures(q: Query, ev: Evidence) -> list[Figure]:
     return figs
 
 
-def figure_alignment(q: Query, fig: Figure, sentence: str = "") -> float:
+def _governs(term: str, verbless: bool) -> bool:
+    """A question word that holds for a figure when it comes anywhere before it in the sentence: a
+    status word governs every clause after it (力争一季度引进…100个，全年引进…230个), and a verb the
+    clauses after it leave out (全年引进…230个，50亿元以上项目16个: 16个 are 引进 too)."""
+    if TARGET_CUES.fullmatch(term) or FORECAST_CUES.fullmatch(term):
+        return True
+    return verbless and _has_verb(term)
+
+
+def _has_verb(text: str) -> bool:
+    return any(flag.startswith("v") and flag != "vn" for _, flag in pos_cut(text))
+
+
+def own_context(ev: Evidence, fig: Figure) -> str:
+    """The words a figure of the sentence is about: its frame's, which also hold what it inherits
+    (出口5361.1亿元，同比增长9%: 9% is 出口's) and only its own item of a list read respectively
+    (对甲、乙分别增长5%、6%: 6% is about 乙); else the words before it."""
+    at = next((i for i, f in enumerate(ev.figures) if f is fig), None)
+    if at is None:
+        at = next((i for i, f in enumerate(ev.figures) if f == fig), None)
+    return ev.frames[at].near if at is not None and at < len(ev.frames) else fig.context
+
+
+def figure_alignment(q: Query, fig: Figure, ev: Evidence) -> float:
     """How well a figure is about what was asked: question terms in the words before it (出口
     5361.1亿元) and the noun after a count (87个外资项目), less words the question did not use
     (服务进出口 when 进出口 was asked)."""
+    sentence = ev.text
     # what a count counts follows it (87个外资项目), and so does the group a share is of (6%的车主)
     group = fig.kind == "percent" and sentence[fig.end : fig.end + 1] == "的"
     after = re.split(r"[，。；、,;]", sentence[fig.end + group : fig.end + group + 8])[0] if fig.kind == "count" or group else ""
-    ctx = fig.context + after
+    own = own_context(ev, fig)
+    ctx = own + after
+    before = sentence[: fig.start]
+    verbless = not _has_verb(re.split(r"[，,；;：:]", fig.context)[-1])
     matched = sum(
-        term_weight(t) * (W.focus_term if t in q.focus else W.other_term) for t in q.terms if term_in(t, ctx, q.match_text)
+        term_weight(t) * (W.focus_term if t in q.focus else W.other_term)
+        for t in q.terms
+        if term_in(t, ctx, q.match_text) or (_governs(t, verbless) and t in before)
     )
     asked_counter = re.search(r"(?:多少|几)([个家项位名艘列条座场批件套次户台辆架所种])", q.text)
     if asked_counter and fig.counter == asked_counter.group(1):
         matched += W.counter_match
+    matched += W.question_figure * sum(1 for raw in q.figures if raw in ctx)
+    asked_unit = re.search(r"(?:多少|几)(个月|小时|[年月天日])", q.text)
+    if asked_unit and fig.kind == "duration" and fig.unit == _DURATION_ASKED[asked_unit.group(1)]:
+        matched += W.counter_match
     noun = asked_noun(q.text)
     # the noun a count is followed by is what it counts: 700多个港口 counts ports, even after 国家和地区的
     counted = bool(re.match(r"[\u4e00-\u9fff]", after))
-    if noun and (noun in after or (not counted and noun in fig.context[-len(noun) - 4 :])):
+    if noun and (noun in after or (not counted and noun in own[-len(noun) - 4 :])):
         matched += W.asked_noun * term_weight(noun)
     place_chars = set("".join(q.places)) | set("全市省本")
-    hanzi = [ch for ch in re.findall(r"[\u4e00-\u9fff]", fig.context[-8:]) if ch not in place_chars]
+    hanzi = [ch for ch in re.findall(r"[\u4e00-\u9fff]", own[-8:]) if ch not in place_chars]
     covered = sum(1 for ch in hanzi if ch in q.match_text)
     precision = covered / len(hanzi) if hanzi else W.precision_unknown
     return matched + W.precision * precision
@@ -301,8 +348,8 @@ def score_sentence(
         score += W.entity_title
     if pairs and q.wanted_kinds is None:
         score += W.pair_overlap * pair_overlap(pairs, with_topic(ev, topic))
-    figures.sort(key=lambda f: -figure_alignment(q, f, ev.text))
-    align = figure_alignment(q, figures[0], ev.text) if figures else 0.0
+    figures.sort(key=lambda f: -figure_alignment(q, f, ev))
+    align = figure_alignment(q, figures[0], ev) if figures else 0.0
     return Candidate(ev, hit, rank, score, figures, align)
 
 
@@ -396,7 +443,7 @@ def worded_candidate(
             figures = wanted_figures(q, ev)
             if not figures or not aligned(q, ev, index):
                 continue
-            figures.sort(key=lambda f: -figure_alignment(q, f, ev.text))
+            figures.sort(key=lambda f: -figure_alignment(q, f, ev))
         elif not years_agree(q, ev):
             continue
         window = "".join(with_topic(e, topic) for e, h, _ in sentences[max(0, i - 1) : i + 2] if h is hit)

@@ -21,13 +21,13 @@ def short_answer(q: Query, cand: Candidate) -> str | None:
     if cand.figures:
         n = asked_count(q)
         if re.search(r"分别", q.text) or n > 1:
-            chosen = [f for f in cand.figures if figure_alignment(q, f, text) > W.short_alignment] or cand.figures
+            chosen = [f for f in cand.figures if figure_alignment(q, f, cand.evidence) > W.short_alignment] or cand.figures
             chosen = sorted(chosen[: max(n, 2) if "分别" in q.text else n], key=lambda f: f.start)
             return "，".join(_raw(cand, f.start, f.end) for f in chosen)
         f = cand.figures[0]
         return _raw(cand, f.start, f.end)
     if q.qtype == "fact" and cand.evidence.figures:
-        f = max(cand.evidence.figures, key=lambda f: figure_alignment(q, f, text))
+        f = max(cand.evidence.figures, key=lambda f: figure_alignment(q, f, cand.evidence))
         return _raw(cand, f.start, f.end)
     found = _typed_span(q, text)
     if found is None:

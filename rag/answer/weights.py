@@ -50,7 +50,8 @@ class Weights:
     # ---- figure alignment (how well a figure is about what was asked) ----
     focus_term: float = 3.0  # a question word next to the interrogative, in the words before the figure
     other_term: float = 0.5  # any other question word there
-    counter_match: float = 3.0  # 多少个 and 87个
+    counter_match: float = 3.0  # 多少个 and 87个; 几年 and 3年
+    question_figure: float = 6.0  # a figure the question writes (50亿元以上项目) in the words before the figure
     asked_noun: float = 6.0  # 多少个岗位 and …个岗位 (× the noun's weight)
     precision: float = 2.0  # share of the words before the figure the question uses
     precision_unknown: float = 0.5

@@ -72,6 +72,13 @@ def pos_cut(text: str) -> tuple[tuple[str, str], ...]:
         return tuple((w, f) for w, f in _pos_tokenizer.lcut(text))
 
 
+def is_word(text: str) -> bool:
+    """`text` is a word of the tokenizer's dictionary (ours included)."""
+    from ..textzh import _tokenizer
+
+    return bool(_tokenizer().FREQ.get(text))
+
+
 def places_in(text: str) -> frozenset[str]:
     """Place and organisation names jieba finds in a text (ns/nt), generic ones (全国, 中国) left out."""
     return frozenset(w for w, f in pos_cut(text) if f in ("ns", "nt") and len(w) >= 2 and w not in GENERIC_PLACES)

@@ -9,11 +9,15 @@ from collections.abc import Sequence
 from functools import lru_cache
 
 from ..figures import Figure
-from .lexicon import content_words, pos_cut
+from .lexicon import content_words, is_word, pos_cut
 from .subject import mentions
 
 _LIST_SPLIT = re.compile(r"[、和与及]")
 _RESPECTIVELY = re.compile(r"分别|分居|分列|依次")
+# 由/从 A (a verb) 至/到 B: B is the same thing's new level, and has A's subject (时长由6天压缩至1天).
+_FROM = re.compile(r"(?:由|从)(?:[上去前今本]年的?|原来的?|原先的?)?$")
+_CLASS_NOUN = re.compile(r"[\u4e00-\u9fff]{1,8}")
+_TO = re.compile(r"[\u4e00-\u9fff]{0,6}?(?:至|到)$")
 
 
 def after_noun(sentence: str, fig: Figure) -> str:
@@ -32,7 +36,34 @@ def list_items(text: str) -> list[str]:
     last = [w for w, _ in pos_cut(parts[-1]) if w.strip()]
     if not first or not last:
         return []
-    return [first[-1], *parts[1:-1], last[0]]
+    items = [first[-1], *parts[1:-1]]
+    return [*items, _without_shared_head(last[0], items)]
+
+
+def _without_shared_head(word: str, others: Sequence[str]) -> str:
+    """The last item of 船舶、家电、汽车出口 is 汽车: jieba's one word 汽车出口 ends with the noun the
+    whole list shares. A last word longer than every other item that splits into two dictionary
+    words, the second of which no other item ends with, is cut there."""
+    if len(word) <= max(len(o) for o in others):
+        return word
+    for i in range(len(word) - 1, 0, -1):  # the longest shared head first
+        head, tail = word[:i], word[i:]
+        if is_word(head) and is_word(tail) and not any(o.endswith(tail) for o in others):
+            return head
+    return word
+
+
+def items_after(sentence: str, end: int, k: int) -> list[str]:
+    """The k items a run of figures read respectively is about when they follow it (分别为2.4亿美元和
+    3000万美元的甲项目、乙项目 → [甲项目, 乙项目]); [] unless the clause after 的 lists exactly k."""
+    m = re.match(r"的([^，,；;。：:]+)", sentence[end:])
+    if not m:
+        return []
+    for split in ("、", _LIST_SPLIT):
+        parts = re.split(split, m.group(1))
+        if len(parts) == k and all(p.strip() for p in parts):
+            return parts
+    return []
 
 
 def figure_runs(sentence: str, figs: Sequence[Figure]) -> list[list[int]]:
@@ -51,22 +82,40 @@ def contexts(sentence: str, figs: tuple[Figure, ...]) -> tuple[tuple[str, str], 
     """Each figure's subject context (near) and the words written for it alone (own).
 
     A figure with no subject words of its own takes the clause before it (集装箱超越釜山港，跃居全球第六)
-    or the figure before it (出口5361.1亿元，同比增长9%); a share takes what the clause before it is
+    or the figure before it (出口5361.1亿元，同比增长9%), with the item it names in place of the one
+    before (高于全国4.4个、全省2.9个百分点); a share takes what the clause before it is
     about (“新三样”产品出口增长49.3%，占全省出口的42%). Lists read respectively: a run of k figures whose
     context names k items before 分别/分居 gets one item each (对韩国和日本分别进出口755.2亿元和644.4亿元 →
     韩国 / 日本); a run of k figures with no subject right after k figures of another measure takes
-    theirs in order (货物…7亿吨，集装箱…3000万标准箱，稳居全球第四位、第五位).
+    theirs in order (货物…7亿吨，集装箱…3000万标准箱，稳居全球第四位、第五位); items may also follow
+    the run (分别为2.4亿美元和3000万美元的甲项目、乙项目). The new level of a change
+    from one figure to another takes the first one's words (时长由6天压缩至1天: 1天 is 时长's too), and
+    a count of a class named by a threshold takes it (引进亿元以上重大项目230个).
     """
     out = [f.context + after_noun(sentence, f) for f in figs]
     own = [f.context for f in figs]
     for i in range(1, len(figs)):
+        gap = sentence[figs[i - 1].end : figs[i].start]
+        if _FROM.search(figs[i - 1].context) and _TO.match(gap):
+            own[i] = own[i - 1] + gap  # 时长由6天压缩至1天: both are 时长's
+            out[i] = own[i] + after_noun(sentence, figs[i])
+            continue
+        if figs[i].kind == "count" and figs[i - 1].qualifier in ("gt", "lt") and _CLASS_NOUN.fullmatch(gap):
+            # 引进亿元以上重大项目230个: the threshold names the class counted, it is no subject of its own
+            own[i] = own[i - 1] + sentence[figs[i - 1].start : figs[i - 1].end] + gap
+            out[i] = own[i] + after_noun(sentence, figs[i])
+            continue
         if content_words(figs[i].context):
             continue
-        gap = sentence[figs[i - 1].end : figs[i].start]
         if content_words(gap):
             out[i] = gap.lstrip("，,、；;") + after_noun(sentence, figs[i])
         elif not re.search(r"[。！？!?；;\n]", gap):
-            out[i] = out[i - 1] + gap
+            item = gap.lstrip("、和与及")
+            words = [w for w, _ in pos_cut(out[i - 1])]
+            if item and item != gap and words:  # 高于全国4.4个、全省2.9个百分点: 全省 in place of 全国
+                out[i] = "".join(words[:-1]) + item
+            else:
+                out[i] = out[i - 1] + gap
     for i, f in enumerate(figs):
         if i and f.measure == "share" and re.match(r"[约均]?占", f.context):
             prev = figs[i - 1]
@@ -83,6 +132,12 @@ def contexts(sentence: str, figs: tuple[Figure, ...]) -> tuple[tuple[str, str], 
         markers = [m.start() for m in _RESPECTIVELY.finditer(ctx)]
         if markers:
             items = list_items(ctx[: markers[-1]].split("，")[-1])
+            named_after = items_after(sentence, figs[chain[-1]].end, k) if len(items) != k else []
+            if named_after:  # 总投资分别为2.4亿美元和3000万美元的甲项目、乙项目
+                for i, item in zip(chain, named_after, strict=True):
+                    own[i] = ctx + item
+                    out[i] = own[i]
+                continue
             if len(items) == k:
                 for j, i in enumerate(chain):
                     mine = ctx

@@ -7,10 +7,12 @@ import re
 from dataclasses import dataclass, replace
 from functools import cached_property
 
+from ..figures import extract_figures
 from ..textzh import STOPWORDS, normalize, tokenize
 from ..types import QType
 from .context import years_in
 from .lexicon import QUESTION_WORDS, places_in
+from .subject import partner
 
 # English question words → Chinese terms, so English questions still match Chinese evidence lexically.
 EN_TERMS: dict[str, str] = {
@@ -66,6 +68,10 @@ WANTED_KINDS: dict[str, frozenset[str]] = {
 }
 
 MONEY_WORDS = r"总值|额|金额|收入|产值|规模|投资|资金|外资|价值|价格|成本|利润|营收|GDP|gdp|生产总值|元|美元|吞吐量|面积|重|长|高"
+# A change asked without its measure: answered by a rate as much as by an amount.
+_CHANGE_ASKED = re.compile(
+    r"(?:缩短|减少|降低|压缩|缩减|缩小|节省|节约|扩大|增加|提升|提高|上升|下降|回落)了?(?:多少|几)"
+)
 _ASK_FRAGMENT = re.compile(r"^是|是$|几|多少|哪|谁|什么")
 _SPAN = re.compile(r"(\d{1,2})\s*(?:-|—|–|~|～|至|到)\s*(\d{1,2})月")
 _QUOTED = re.compile(r"[《“\"「]([^》”\"」]{2,40})[》”\"」]")
@@ -102,7 +108,24 @@ class Query:
             wanted |= {"percent"}
         if "amount" in self.asks and not re.search(MONEY_WORDS, self.text):
             wanted |= {"count", "duration"}  # 在线上的课程有多少 asks for a count; 总值是多少 does not
+        if self.asks_change:
+            wanted |= WANTED_KINDS["percent"]  # 时间缩短了多少: by 35% as much as to 1小时
         return wanted
+
+    @cached_property
+    def figures(self) -> tuple[str, ...]:
+        """Figures the question itself writes (50亿元以上项目有多少个): they name what is asked about."""
+        return tuple(f.raw for f in extract_figures(self.text))
+
+    @cached_property
+    def asks_change(self) -> bool:
+        """The question asks by how much something changed (缩短了多少, 占比提高了多少), not its level."""
+        return bool(_CHANGE_ASKED.search(self.text))
+
+    @cached_property
+    def partner(self) -> str:
+        """The trade partner asked about (对东盟出口多少 → 东盟); "" for a total."""
+        return partner(self.text)
 
     @property
     def subject(self) -> str:

@@ -37,6 +37,7 @@ SCOPES = (
     ("副省级城市", "subprov"), ("全省", "province"), ("山东省", "province"), ("全市", "city"),
 )
 _PARTNER = re.compile(r"对([^，,；;。对]{1,16}?)(?:分别)?(?:进出口|出口|进口|贸易|投资)")
+_ABROAD = frozenset({"外", "外的"})  # 对外贸易, 对外投资: the city's own foreign trade, not a partner
 
 Indicators = dict[str, frozenset[str]]
 
@@ -112,7 +113,7 @@ def modifiers_agree(claim: tuple[str, ...] | None, evidence: tuple[str, ...] | N
 
 def partner(near: str) -> str:
     """The trade partner a figure is about (对东盟进出口 → 东盟); "" for the city's own total."""
-    found = _PARTNER.findall(near)
+    found = [f for f in _PARTNER.findall(near) if f not in _ABROAD]
     return re.sub(r"[和与及、]$", "", found[-1]) if found else ""
 
 
