@@ -213,7 +213,7 @@ def _has_verb(text: str) -> bool:
     return any(flag.startswith("v") and flag != "vn" for _, flag in pos_cut(text))
 
 
-def own_context(ev: Evidence, fig: Figure) -> str:
+def frame_words(ev: Evidence, fig: Figure) -> str:
     """The words a figure of the sentence is about: its frame's, which also hold what it inherits
     (出口5361.1亿元，同比增长9%: 9% is 出口's) and only its own item of a list read respectively
     (对甲、乙分别增长5%、6%: 6% is about 乙); else the words before it."""
@@ -231,8 +231,8 @@ def figure_alignment(q: Query, fig: Figure, ev: Evidence) -> float:
     # what a count counts follows it (87个外资项目), and so does the group a share is of (6%的车主)
     group = fig.kind == "percent" and sentence[fig.end : fig.end + 1] == "的"
     after = re.split(r"[，。；、,;]", sentence[fig.end + group : fig.end + group + 8])[0] if fig.kind == "count" or group else ""
-    own = own_context(ev, fig)
-    ctx = own + after
+    words = frame_words(ev, fig)
+    ctx = words + after
     before = sentence[: fig.start]
     verbless = not _has_verb(re.split(r"[，,；;：:]", fig.context)[-1])
     matched = sum(
@@ -250,10 +250,10 @@ def figure_alignment(q: Query, fig: Figure, ev: Evidence) -> float:
     noun = asked_noun(q.text)
     # the noun a count is followed by is what it counts: 700多个港口 counts ports, even after 国家和地区的
     counted = bool(re.match(r"[\u4e00-\u9fff]", after))
-    if noun and (noun in after or (not counted and noun in own[-len(noun) - 4 :])):
+    if noun and (noun in after or (not counted and noun in words[-len(noun) - 4 :])):
         matched += W.asked_noun * term_weight(noun)
     place_chars = set("".join(q.places)) | set("全市省本")
-    hanzi = [ch for ch in re.findall(r"[\u4e00-\u9fff]", own[-8:]) if ch not in place_chars]
+    hanzi = [ch for ch in re.findall(r"[\u4e00-\u9fff]", words[-8:]) if ch not in place_chars]
     covered = sum(1 for ch in hanzi if ch in q.match_text)
     precision = covered / len(hanzi) if hanzi else W.precision_unknown
     return matched + W.precision * precision
