@@ -143,9 +143,8 @@ def _other_subject(q: Query, ev: Evidence, at: int) -> bool:
     (or none when none was asked)."""
     if at >= len(ev.frames):
         return False
-    got = ev.frames[at].partner
-    if not partners_agree(q.partner, got) and not (got and not q.partner and partners_agree(got, q.text)):
-        return True  # trade with 东盟 is not the total (unless 东盟 is what the question is about), nor with 日本
+    if not partners_agree(q.partner, ev.frames[at].partner, q.text):
+        return True  # trade with 东盟 is not the total, nor trade with 日本
     subject = ev.frames[at].subject
     wide = {scope for word, scope in _SCOPE_OF.items() if word in q.text}
     if not subject or not (q.places or wide) or subject in q.text or any(p in ev.text for p in q.places):
@@ -158,8 +157,18 @@ def _other_subject(q: Query, ev: Evidence, at: int) -> bool:
 
 
 _RANK_MOVE_ASKED = re.compile(r"(?:上升|提升|前进|前移|跃升|下降|后退|下滑|后移)了?(?:多少|几)")
-# 连续几年 asks for years, 多少天 for days: a duration in that unit is what was asked
-_DURATION_ASKED = {"年": "year", "个月": "month", "月": "month", "天": "day", "日": "day", "小时": "hour"}
+_ASKED_UNIT = re.compile(r"(?:多少|几)([\u4e00-\u9fffA-Za-z]{1,4})")
+_NUMERAL_END = r"[\d一二三四五六七八九十百千万亿两半]"
+
+
+def _in_asked_unit(question: str, raw: str) -> bool:
+    """The figure is written in the unit the question asks in: 多少吉瓦时 and 超过120吉瓦时, 连续几年 and
+    3年 (the longest start of the words after 多少/几 that follows a numeral in the figure)."""
+    m = _ASKED_UNIT.search(question)
+    if not m:
+        return False
+    after = m.group(1)
+    return any(re.search(_NUMERAL_END + re.escape(after[:k]), raw) for k in range(len(after), 0, -1))
 _PER_UNIT = re.compile(r"每(?:股|人|户|吨|亩|件|台|辆|次|平方米|千瓦时|公斤|斤|克|家)|人均|户均|单价")
 
 
@@ -209,6 +218,17 @@ def _governs(term: str, verbless: bool) -> bool:
     return verbless and _has_verb(term)
 
 
+def _words_before(ev: Evidence, fig: Figure) -> str:
+    """The sentence before a figure without the figures in it (超过120吉瓦时 holds no governing 超过)."""
+    parts, at = [], 0
+    for f in ev.figures:
+        if f.end <= fig.start:
+            parts.append(ev.text[at : f.start])
+            at = f.end
+    parts.append(ev.text[at : fig.start])
+    return "".join(parts)
+
+
 def _has_verb(text: str) -> bool:
     return any(flag.startswith("v") and flag != "vn" for _, flag in pos_cut(text))
 
@@ -233,7 +253,7 @@ def figure_alignment(q: Query, fig: Figure, ev: Evidence) -> float:
     after = re.split(r"[，。；、,;]", sentence[fig.end + group : fig.end + group + 8])[0] if fig.kind == "count" or group else ""
     words = frame_words(ev, fig)
     ctx = words + after
-    before = sentence[: fig.start]
+    before = _words_before(ev, fig)
     verbless = not _has_verb(re.split(r"[，,；;：:]", fig.context)[-1])
     matched = sum(
         term_weight(t) * (W.focus_term if t in q.focus else W.other_term)
@@ -244,8 +264,7 @@ def figure_alignment(q: Query, fig: Figure, ev: Evidence) -> float:
     if asked_counter and fig.counter == asked_counter.group(1):
         matched += W.counter_match
     matched += W.question_figure * sum(1 for raw in q.figures if raw in ctx)
-    asked_unit = re.search(r"(?:多少|几)(个月|小时|[年月天日])", q.text)
-    if asked_unit and fig.kind == "duration" and fig.unit == _DURATION_ASKED[asked_unit.group(1)]:
+    if fig.kind in ("amount", "quantity", "duration") and _in_asked_unit(q.text, fig.raw):
         matched += W.counter_match
     noun = asked_noun(q.text)
     # the noun a count is followed by is what it counts: 700多个港口 counts ports, even after 国家和地区的

@@ -61,12 +61,12 @@ def same_measure(c: Figure, e: Figure) -> bool:
     return c.measure == "growth" or c.measure == e.measure
 
 
-def _frames_agree(cf: ClaimFigure, ef: Figure, fr: Frame) -> bool:
+def _frames_agree(cf: ClaimFigure, claim: str, fr: Frame) -> bool:
     """The claim figure and the evidence figure are about the same indicator, partner, place and scope."""
     c = cf.frame
     if not indicators_agree(c.indicators, fr.indicators) or not modifiers_agree(c.modifiers, fr.modifiers):
         return False
-    if not partners_agree(c.partner, fr.partner):
+    if not partners_agree(c.partner, fr.partner, claim):
         return False
     if c.subject and not same_place(c.subject, fr.subject or c.subject):
         return False
@@ -122,7 +122,7 @@ def matches(
             e = as_growth_percent(ef)
             if not same_dimension(cf.fig, e) or not same_measure(cf.fig, e):
                 continue
-            if not _frames_agree(cf, ef, fr):
+            if not _frames_agree(cf, claim, fr):
                 continue
             miss: Miss | None = None
             if not status_agrees(cf.frame.status, fr.status):

@@ -117,8 +117,11 @@ def partner(near: str) -> str:
     return re.sub(r"[和与及、]$", "", found[-1]) if found else ""
 
 
-def partners_agree(claim: str, evidence: str) -> bool:
-    """Trade with 东盟 is not the total, nor trade with 日本."""
+def partners_agree(claim: str, evidence: str, text: str = "") -> bool:
+    """Trade with 东盟 is not the total, nor trade with 日本; but an evidence partner that the asking
+    `text` names without 对 (东盟连续3年保持第一大贸易伙伴) is what it is about."""
+    if evidence and not claim and text and partners_agree(evidence, text):
+        return True
     if not claim or not evidence:
         return claim == evidence
     return max(part_credit(w, evidence) for w in content_words(claim) or [claim]) >= 0.5
