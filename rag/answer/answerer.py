@@ -17,7 +17,7 @@ from ..retrieve import Filters, Retriever
 from ..store import Index
 from ..textzh import fold
 from ..types import Answer, Hit
-from ..understand import EVIDENCE, Query, analyse, named_by_titles
+from ..understand import EVIDENCE, Query, analyse, named_by_titles, names_agree
 from .compose import byline_answer, citation, joined, partial_answer, refuse, source_line
 from .corroborate import also_line, also_reported
 from .scoring import (
@@ -96,11 +96,15 @@ class Answerer:
         # question words that are some retrieved article's headline topic (猴面包树, 尤金袋鼠)
         topic = frozenset(t for t in maximal(q.terms) if len(t) >= 2 and any(t in title for title in titles))
         pairs = question_pairs(q)
+        pool = fold("".join(h.chunk.title + h.chunk.text for h in hits)).lower()
+        known = frozenset(n for n in q.names if n.lower() in pool)
         sentences = [
             (ev, hit, rank)
             for rank, hit in enumerate(hits)
             for ev in EVIDENCE.get(index, hit.chunk)
         ] + _topic_article(q, hits, topic, index)
+        if known:  # a sentence about someone else is no answer about 禹柯
+            sentences = [s for s in sentences if names_agree(q, s[0], index, known)]
         candidates: list[Candidate] = []
         for ev, hit, rank in sentences:
             cand = score_sentence(q, ev, hit, rank, index, topic, pairs)
@@ -111,7 +115,6 @@ class Answerer:
             # figures compete against each other: the best-aligned figure of this question gets the full bonus
             c.score = round(c.score + (W.figure_alignment * c.align / top_align if top_align else 0.0), 6)
         candidates.sort(key=lambda c: (-c.score, c.rank, c.evidence.start))
-        pool = fold("".join(h.chunk.title + h.chunk.text for h in hits)).lower()
         best = candidates[0] if candidates else None
         worded = False  # chosen by wording alone: quoted without restating the question as its answer
         if best is None or self._off_subject(q, best, pool):

@@ -80,6 +80,11 @@ _UNITS: dict[str, tuple[str, str, str, bool]] = {
     "mm": ("m", "quantity", "0.001", False),
     "km": ("km", "quantity", "1", False),
     "kg": ("ton", "quantity", "0.001", False),
+    "CM": ("m", "quantity", "0.01", False),
+    "MM": ("m", "quantity", "0.001", False),
+    "KM": ("km", "quantity", "1", False),
+    "KG": ("ton", "quantity", "0.001", False),
+    "Kg": ("ton", "quantity", "0.001", False),
     "毫米": ("m", "quantity", "0.001", False),
     "微米": ("m", "quantity", "0.000001", False),
     "纳米": ("m", "quantity", "0.000000001", False),
@@ -157,6 +162,11 @@ _UNIT_GUARDS = {
     "mm": "A-Za-z",
     "km": "A-Za-z",
     "kg": "A-Za-z",
+    "CM": "A-Za-z",
+    "MM": "A-Za-z",
+    "KM": "A-Za-z",
+    "KG": "A-Za-z",
+    "Kg": "A-Za-z",
 }
 _UNIT = "|".join(
     re.escape(u) + (f"(?![{_UNIT_GUARDS[u]}])" if u in _UNIT_GUARDS else "")

@@ -7,7 +7,7 @@ questions and claims (:mod:`.query`), evidence sentences and their figures' fram
 (:mod:`.context`) and alignment (:mod:`.align`). Importing it stays light (jieba loads on first use).
 """
 
-from .align import aligned, figure_year, places_agree, spans_agree, years_agree
+from .align import aligned, figure_year, names_agree, places_agree, spans_agree, years_agree
 from .context import period_span, topical, with_context_year
 from .evidence import (
     ANNOTATION_VERSION,
@@ -88,6 +88,7 @@ __all__ = [
     "modifiers",
     "modifiers_agree",
     "named_by_titles",
+    "names_agree",
     "part_credit",
     "partner",
     "partners_agree",

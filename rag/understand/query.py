@@ -11,7 +11,7 @@ from ..figures import extract_figures
 from ..textzh import STOPWORDS, normalize, tokenize
 from ..types import QType
 from .context import years_in
-from .lexicon import QUESTION_WORDS, places_in
+from .lexicon import QUESTION_WORDS, places_in, pos_cut
 from .subject import partner
 
 # English question words → Chinese terms, so English questions still match Chinese evidence lexically.
@@ -72,6 +72,10 @@ MONEY_WORDS = r"总值|额|金额|收入|产值|规模|投资|资金|外资|价�
 _CHANGE_ASKED = re.compile(
     r"(?:缩短|减少|降低|压缩|缩减|缩小|节省|节约|扩大|增加|提升|提高|上升|下降|回落)了?(?:多少|几)"
 )
+_INTERROGATIVES = re.compile(
+    "|".join(sorted((w for w in QUESTION_WORDS if len(w) >= 2 and re.search("哪|什么|多少|几|谁|何|怎|为什么", w)),
+                    key=len, reverse=True))
+)
 _ASK_FRAGMENT = re.compile(r"^是|是$|几|多少|哪|谁|什么")
 _SPAN = re.compile(r"(\d{1,2})\s*(?:-|—|–|~|～|至|到)\s*(\d{1,2})月")
 _QUOTED = re.compile(r"[《“\"「]([^》”\"」]{2,40})[》”\"」]")
@@ -95,6 +99,7 @@ class Query:
 
     focus: tuple[str, ...] = ()  # terms next to the interrogative: 提供了多少个岗位 → 提供, 岗位
     match_text: str = ""  # the text plus the Chinese equivalents of its English words
+    names: tuple[str, ...] = ()  # people the question names (禹柯): evidence about someone else is no answer
 
     @cached_property
     def wanted_kinds(self) -> frozenset[str] | None:
@@ -178,6 +183,11 @@ def analyse(question: str) -> Query:
     ]
     # English words of an English question are matched through their Chinese equivalents (EN_TERMS)
     terms = [t for t in terms if not any(t in p for p in places) and not (english and t.isascii())]
+    asked = _INTERROGATIVES.sub("\x00", zh_text).lower()  # tokens are lower case
+    terms = [t for t in terms if t in asked]  # 哪一年 leaves no 一年 behind
+    # a person's name the search tokens cut into pieces (禹柯是 + …) is what the question is about
+    names = [w for w, f in pos_cut(zh_text) if f == "nr" and len(w) >= 2 and w not in places]
+    terms += [w for w in names if w not in terms]
     terms.sort(key=lambda t: -len(t))
     clauses = [c for c in re.split(r"[，,；;]", text) if c.strip()]
     focus_text = "".join(
@@ -201,6 +211,7 @@ def analyse(question: str) -> Query:
         asks=asks or (qtype,),
         focus=tuple(t for t in terms if t in focus_text),
         match_text=zh_text,
+        names=tuple(dict.fromkeys(names)),
     )
 
 
