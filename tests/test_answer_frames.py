@@ -81,3 +81,23 @@ def test_a_partner_figure_is_asked_for_and_the_total_is_not_it(service: RagServi
 def test_claims_read_the_same_structure(service: RagService, claim: str, verdict: str) -> None:
     result, _ = service.check(claim)
     assert result.verdict == verdict, result.explanation
+
+
+@pytest.mark.parametrize(
+    ("question", "expected"),
+    [
+        ("柴文博是哪一年出生的？", "1979年"),  # not 1975年，画家万山出生…: that is someone else
+        ("贺明远是什么时候参加工作的？", "1990年7月"),
+        ("柴文博是什么时候参加工作的？", "2001年9月"),
+    ],
+)
+def test_a_person_the_question_names_is_who_the_answer_is_about(
+    service: RagService, question: str, expected: str
+) -> None:
+    answer, _ = service.ask(question)
+    assert answer.found and expected in (answer.short_answer or ""), answer.answer
+
+
+def test_latin_units_in_capitals_are_figures(service: RagService) -> None:
+    answer, _ = service.ask("新款机械键盘的重量是多少？")
+    assert answer.short_answer == "0.85KG", answer.answer
