@@ -101,3 +101,11 @@ def test_a_person_the_question_names_is_who_the_answer_is_about(
 def test_latin_units_in_capitals_are_figures(service: RagService) -> None:
     answer, _ = service.ask("新款机械键盘的重量是多少？")
     assert answer.short_answer == "0.85KG", answer.answer
+
+
+def test_a_unit_left_to_the_list_s_last_figure_is_said_in_the_answer(service: RagService) -> None:
+    """高于全国3.8个、全省1.5个百分点: the answer says 3.8个百分点; the quote stays as written."""
+    answer, _ = service.ask("2023年临川市外贸增速比全国高多少？")
+    assert answer.short_answer == "3.8个"
+    assert answer.answer.startswith("2023年临川市外贸增速比全国高3.8个百分点。"), answer.answer
+    assert "全国3.8个、全省1.5个百分点" in answer.citations[0].quote

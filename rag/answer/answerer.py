@@ -34,7 +34,7 @@ from .scoring import (
     typed,
     worded_candidate,
 )
-from .short import lead, short_answer
+from .short import lead, short_answer, spoken
 from .weights import WEIGHTS as W
 
 
@@ -145,7 +145,7 @@ class Answerer:
         short = short_answer(q, chosen[0])
         if not dated:
             chosen = joined(chosen)
-        parts = [lead(q, short) if not worded else ""]
+        parts = [lead(q, spoken(chosen[0], short)) if not worded else ""]
         for older in chosen[1:] if dated else ():  # the same thing reported on pages of other dates: latest first
             parts.append(f"{format_date(older.evidence.chunk.date)}的报道为{short_answer(q, older)}。")
         parts += [source_line(n, cand) for n, cand in enumerate(chosen, 1)]

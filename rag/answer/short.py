@@ -154,6 +154,18 @@ _ASK_WORD = re.compile(
 )
 
 
+def spoken(cand: Candidate, short: str | None) -> str | None:
+    """The short answer with a unit the source left to the list's last figure (高于全国4.4个、全省2.9个
+    百分点: 4.4个 is 4.4个百分点), for the sentence that restates the question; quotes keep it as written."""
+    if not short:
+        return short
+    for f in cand.figures:
+        raw = _raw(cand, f.start, f.end)
+        if f.kind == "pct_point" and raw.endswith("个") and raw in short:
+            short = short.replace(raw, raw + "百分点")
+    return short
+
+
 def lead(q: Query, short: str | None) -> str:
     """The question turned into its answer by putting each figure where its question word was:
     莱西市33位市领导牵头多少个顶格协调事项？ → 莱西市33位市领导牵头241个顶格协调事项。"""
