@@ -65,14 +65,14 @@ def places_agree(q: Query, ev: Evidence, index: Any, answer_types_exempt: bool =
 
 
 def names_agree(q: Query, ev: Evidence, index: Any, known: frozenset[str]) -> bool:
-    """Every person the question names that the corpus `known`s of is in the sentence, its paragraph,
-    its headline, or more than once in its article (禹柯…1985年11月生, not 1964年，黄希松出生…). A name no
-    passage mentions is left to the refusal rules: jieba may have taken other words for one."""
+    """Every person the question names that the retrieved passages mention (`known`) is named by the
+    sentence's article (禹柯…1985年11月生, not 1964年，黄希松出生… from another page). A name no passage
+    mentions is left to the refusal rules: jieba may have taken other words for one."""
     for name in q.names:
         if name not in known or name in ev.text or name in ev.context:
             continue
         article = index.articles.get(ev.chunk.article_id)
-        if article is None or folded(article.text).count(name) < 2:
+        if article is None or name not in folded(article.title + article.text):
             return False
     return True
 
