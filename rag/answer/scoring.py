@@ -156,9 +156,18 @@ def _other_subject(q: Query, ev: Evidence, at: int) -> bool:
     return not any(same_place(subject, p) for p in q.places)
 
 
+# a share is asked: 占…多少, 比重, 比例, 占比, or a ratio noun (服务收入比是多少)
+_SHARE_ASKED = re.compile(r"占|比重|比例|占比|share|(?<![同环])比(?:是|为|有|达到?)?(?:多少|几)")
 _RANK_MOVE_ASKED = re.compile(r"(?:上升|提升|前进|前移|跃升|下降|后退|下滑|后移)了?(?:多少|几)")
 _ASKED_UNIT = re.compile(r"(?:多少|几)([\u4e00-\u9fffA-Za-z]{1,4})")
 _NUMERAL_END = r"[\d一二三四五六七八九十百千万亿两半]"
+
+
+def _asked_measure(q: Query) -> str | None:
+    """The measure a rate question asks for: a share (占比, 收入比) or a growth (增长了多少, 增速)."""
+    if _SHARE_ASKED.search(q.text):
+        return "share"
+    return "growth" if re.search(r"增|降|提高|growth|grew|increase", q.text) else None
 
 
 def _in_asked_unit(question: str, raw: str) -> bool:
@@ -196,15 +205,15 @@ def wanted_figures(q: Query, ev: Evidence) -> list[Figure]:
     if q.qtype == "rank":  # 排第几位 is the place (列第13位), 上升了几位 the move (上升两位)
         moved = bool(_RANK_MOVE_ASKED.search(q.text))
         figs = [f for f in figs if (f.measure == "growth") == moved] or figs
-    elif q.qtype == "percent" and q.asks_change and re.search(r"占|比重|比例|占比|share", q.text):
+    elif q.qtype == "percent" and q.asks_change and _SHARE_ASKED.search(q.text):
         # 占比较去年同期提高了多少: the change of the share (18个百分点), not the share itself (49.8%)
         figs = [f for f in figs if f.measure == "growth" or f.kind == "pct_point"] or figs
-    elif q.qtype == "percent" and re.search(r"占|比重|比例|占比|share", q.text):
+    elif q.qtype == "percent" and _SHARE_ASKED.search(q.text):
         figs = [f for f in figs if f.measure == "share"] or figs
         base = share_base(q.text)
         if base:  # 占全国的比重 is not answered by 占山东省…的27.4%
             figs = [f for f in figs if f.measure == "share" and re.search(base, f.context)]
-    elif q.asks == ("percent",) and re.search(r"增|降|提高|growth|grew|increase", q.text):
+    elif q.asks == ("percent",) and _asked_measure(q) == "growth":
         figs = [f for f in figs if f.measure == "growth"] or figs
     return figs
 
@@ -266,6 +275,8 @@ def figure_alignment(q: Query, fig: Figure, ev: Evidence) -> float:
     matched += W.question_figure * sum(1 for raw in q.figures if raw in ctx)
     if fig.kind in ("amount", "quantity", "duration") and _in_asked_unit(q.text, fig.raw):
         matched += W.counter_match
+    if q.qtype == "percent" and fig.measure == ("growth" if q.asks_change else _asked_measure(q)):
+        matched += W.counter_match  # 服务收入比是多少 and 占服务收入比达到29.2%, not 同比增长2.7%
     noun = asked_noun(q.text)
     # the noun a count is followed by is what it counts: 700多个港口 counts ports, even after 国家和地区的
     counted = bool(re.match(r"[\u4e00-\u9fff]", after))
@@ -363,6 +374,9 @@ def score_sentence(
             score += W.list_intro
     if figures:
         score -= subject_penalty(q, ev.text)
+        measure = _asked_measure(q) if q.qtype == "percent" and not q.asks_change else None
+        if measure is not None and not any(f.measure == measure for f in figures):
+            score -= W.other_measure  # a share was asked; this sentence has only growth rates
     if q.qtype == "entity" and re.search(r"《[^》]+》", ev.text):
         score += W.entity_title
     if pairs and q.wanted_kinds is None:

@@ -38,6 +38,7 @@ class Weights:
     subject_place: float = 0.15  # per name in the opening clause that the question does not use
     subject_noun: float = 0.05  # per common noun there
     subject_max: float = 0.3
+    other_measure: float = 0.5  # a rate question (a share, a growth) and a sentence with rates of the other measure
     figure_alignment: float = 0.6  # the best-aligned figure of the question gets this bonus
     pair_overlap: float = 0.5  # × the share of the question's character pairs in the sentence (general questions)
     focus_credit: float = 0.5  # a word next to the question word must be at least this much in the window

@@ -107,8 +107,11 @@ def contexts(sentence: str, figs: tuple[Figure, ...]) -> tuple[tuple[str, str], 
             continue
         if content_words(figs[i].context):
             continue
-        if content_words(gap):
-            out[i] = gap.lstrip("，,、；;") + after_noun(sentence, figs[i])
+        # words before the gap's first comma end the figure before (250.03亿元收入，同比增长17%)
+        pieces = re.split(r"[，,]", gap, maxsplit=1)
+        fresh = pieces[1] if len(pieces) == 2 else gap
+        if content_words(fresh):
+            out[i] = fresh.lstrip("，,、；;") + after_noun(sentence, figs[i])
         elif not re.search(r"[。！？!?；;\n]", gap):
             item = gap.lstrip("、和与及")
             words = [w for w, _ in pos_cut(out[i - 1])]
