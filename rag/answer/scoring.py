@@ -15,6 +15,7 @@ from ..understand import (
     Evidence,
     Query,
     aligned,
+    core_term,
     figure_year,
     maximal,
     partners_agree,
@@ -267,7 +268,9 @@ def figure_alignment(q: Query, fig: Figure, ev: Evidence) -> float:
     matched = sum(
         term_weight(t) * (W.focus_term if t in q.focus else W.other_term)
         for t in q.terms
-        if term_in(t, ctx, q.match_text) or (_governs(t, verbless) and t in before)
+        if term_in(t, ctx, q.match_text)
+        or term_in(core_term(t), ctx, q.match_text)  # 进出口总值 is asked by 外贸进出口9117.2亿元 too
+        or (_governs(t, verbless) and t in before)
     )
     asked_counter = re.search(r"(?:多少|几)([个家项位名艘列条座场批件套次户台辆架所种])", q.text)
     if asked_counter and fig.counter == asked_counter.group(1):
