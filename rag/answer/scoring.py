@@ -15,6 +15,7 @@ from ..understand import (
     Evidence,
     Query,
     aligned,
+    answers_asked,
     core_term,
     figure_year,
     maximal,
@@ -141,11 +142,20 @@ def _other_subject(q: Query, ev: Evidence, at: int) -> bool:
     """The figure's frame names a place of its own that is not the one asked about: 广东省…出口增长
     27.7% does not answer 我国…出口增长多少, nor 中国…增长5.2% a question about 全球. A sentence that
     names the asked place itself is left to the alignment rules. A trade partner must be the asked one
-    (or none when none was asked)."""
+    (or none when none was asked), and the frame what was asked (:func:`answers_asked`)."""
     if at >= len(ev.frames):
         return False
     if not partners_agree(q.partner, ev.frames[at].partner, q.text):
         return True  # trade with 东盟 is not the total, nor trade with 日本
+    if not answers_asked(q.frame, ev.frames[at]):
+        return True  # 出口 is not 进出口, 民营企业进出口 not the city's, a target not a result
+    span = ev.frames[at].span
+    if q.spans and span is not None and span not in q.spans:
+        return True  # 1-5月 was asked: a figure for 1-11月 is not that
+    years = ev.frames[at].years
+    if q.relative is not None and not q.years and years and ev.article_date[:4].isdigit():
+        if int(ev.article_date[:4]) + q.relative not in years:
+            return True  # 今年 was asked: a page's figure for the year before is not that
     subject = ev.frames[at].subject
     wide = {scope for word, scope in _SCOPE_OF.items() if word in q.text}
     if not subject or not (q.places or wide) or subject in q.text or any(p in ev.text for p in q.places):
@@ -241,6 +251,10 @@ def _words_before(ev: Evidence, fig: Figure) -> str:
 
 def _has_verb(text: str) -> bool:
     return any(flag.startswith("v") and flag != "vn" for _, flag in pos_cut(text))
+
+
+def has_flow_word(text: str) -> bool:
+    return bool(re.search(r"进出口|出口|进口", text))
 
 
 def frame_words(ev: Evidence, fig: Figure) -> str:
@@ -479,6 +493,8 @@ def worded_candidate(
             figures = wanted_figures(q, ev)
             if not figures or not aligned(q, ev, index):
                 continue
+            if "flow" in q.frame.indicators and not has_flow_word(ev.text):
+                continue  # chosen by its wording, a sentence must still name the trade flow asked (进口额)
             figures.sort(key=lambda f: -figure_alignment(q, f, ev))
         elif not years_agree(q, ev):
             continue

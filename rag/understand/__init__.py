@@ -19,7 +19,7 @@ from .evidence import (
     evidence_of,
     understanding,
 )
-from .frame import Frame, claim_frame, evidence_frames, periods_agree
+from .frame import Asked, Frame, answers_asked, asked_frame, claim_frame, evidence_frames, periods_agree
 from .lexicon import (
     GENERIC_PLACES,
     LEADING_FILLER,
@@ -61,6 +61,7 @@ __all__ = [
     "GENERIC_PLACES",
     "LEADING_FILLER",
     "SOFT_TERMS",
+    "Asked",
     "Evidence",
     "Frame",
     "Query",
@@ -68,6 +69,8 @@ __all__ = [
     "analyse",
     "analyse_chunk",
     "annotate_chunks",
+    "answers_asked",
+    "asked_frame",
     "claim_frame",
     "classify",
     "content_words",

@@ -10,15 +10,28 @@ month span, five-year plan, status (actual / forecast / target / unknown), and t
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Any
 
-from ..figures import Figure, Period, resolve_year
+from ..figures import FORECAST_CUES, TARGET_CUES, Figure, Period, extract_periods, resolve_year
 from ..types import Role, Status
 from .context import Span, period_span, topical
 from .lists import contexts
 from .status import evidence_status, figure_status
-from .subject import Indicators, indicators, modifiers, partner, resolve_anaphor, scope, subject_place
+from .subject import (
+    Indicators,
+    indicators,
+    indicators_agree,
+    modifiers,
+    modifiers_agree,
+    partner,
+    resolve_anaphor,
+    scope,
+    subject_place,
+)
+
+_INTERROGATIVE = re.compile(r"多少|几|多大|多长|多高|多重|多远|第几|哪|谁|什么|何")
 
 
 @dataclass(frozen=True)
@@ -157,6 +170,39 @@ def claim_frame(text: str, fig: Figure, near: str, years: frozenset[int]) -> Fra
         years=years, span=period_span(fig.period), span_inherited=False, plan=fig.period.plan,
         status=figure_status(fig),
     )
+
+
+@dataclass(frozen=True)
+class Asked:
+    """What a question asks a figure to be about, in a frame's terms: the indicator (出口 is not
+    进出口), the part of a flow (民营企业进出口 is not the city's), and whether a target or forecast was
+    asked for (计划, 预计) or a result."""
+
+    indicators: Indicators
+    modifiers: tuple[str, ...] | None
+    status: Status
+
+
+def asked_frame(question: str) -> Asked:
+    """The frame of what a question asks, read from its words before the interrogative."""
+    m = _INTERROGATIVE.search(question)
+    head = question[: m.start()] if m else question
+    for _, start, end in reversed(extract_periods(head)):  # 自贸片区2023年进出口: the period is no word of it
+        head = head[:start] + head[end:]
+    if "占" in head:
+        head = head[: head.rfind("占")]  # 出口占全市进出口总值的比重: the part asked about, not the base
+    status: Status = "target" if TARGET_CUES.search(head) else "forecast" if FORECAST_CUES.search(head) else "actual"
+    return Asked(indicators(head, ""), modifiers(head), status)
+
+
+def answers_asked(asked: Asked, evidence: Frame) -> bool:
+    """The evidence figure is about what was asked: the same indicators and part of a flow; and a
+    target or a forecast answers only a question that asks for one (出口目标10亿元 is no 出口额)."""
+    if not indicators_agree(asked.indicators, evidence.indicators):
+        return False
+    if not modifiers_agree(asked.modifiers, evidence.modifiers):
+        return False
+    return asked.status != "actual" or evidence.status in ("actual", "unknown")
 
 
 def periods_agree(claim: Frame, evidence: Frame) -> bool:

@@ -121,8 +121,7 @@ def contexts(sentence: str, figs: tuple[Figure, ...]) -> tuple[tuple[str, str], 
                 out[i] = out[i - 1] + gap
     for i, f in enumerate(figs):
         if i and f.measure == "share" and re.match(r"[约均]?占", f.context):
-            prev = figs[i - 1]
-            subject = sentence[max(0, prev.start - len(prev.context)) : prev.start]
+            subject = out[i - 1]  # what the figure before is about, inherited words included
             out[i] = subject + "，" + out[i]
             own[i] = subject + "，" + own[i]
     runs = figure_runs(sentence, figs)
@@ -141,12 +140,12 @@ def contexts(sentence: str, figs: tuple[Figure, ...]) -> tuple[tuple[str, str], 
                     own[i] = ctx + item
                     out[i] = own[i]
                 continue
-            if len(items) == k:
-                for j, i in enumerate(chain):
-                    mine = ctx
-                    for m, item in enumerate(items):
-                        if m != j and item:
-                            mine = mine.replace(item, "")
+            listed = ctx[: markers[-1]]
+            a = listed.rfind(items[0]) if len(items) == k else -1
+            b = listed.rfind(items[-1]) + len(items[-1]) if a >= 0 else -1
+            if a >= 0 and b > a:
+                for j, i in enumerate(chain):  # 对欧盟、东盟、美国出口分别增长 → 对东盟出口分别增长
+                    mine = ctx[:a] + items[j] + ctx[b:]
                     out[i] = mine + after_noun(sentence, figs[i])
                     own[i] = mine
                 continue

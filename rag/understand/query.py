@@ -11,6 +11,7 @@ from ..figures import extract_figures
 from ..textzh import STOPWORDS, normalize, tokenize
 from ..types import QType
 from .context import years_in
+from .frame import Asked, asked_frame
 from .lexicon import QUESTION_WORDS, places_in, pos_cut
 from .subject import partner
 
@@ -67,7 +68,9 @@ WANTED_KINDS: dict[str, frozenset[str]] = {
     "rank": frozenset({"rank"}),
 }
 
-MONEY_WORDS = r"总值|额|金额|收入|产值|规模|投资|资金|外资|价值|价格|成本|利润|营收|GDP|gdp|生产总值|元|美元|吞吐量|面积|重|长|高"
+MONEY_WORDS = r"总值|(?<![数比峰均])值|额|金额|收入|产值|规模|投资|资金|外资|价值|价格|成本|利润|营收|GDP|gdp|生产总值|元|美元|吞吐量|面积|重|长|高"
+# Money asked for: a sum in a currency answers, a physical quantity does not.
+_MONEY = re.compile(r"(?<![数比峰均])值|(?<![份])额|金额|[美欧日港]?元|资金|收入|产值|价格|成本|利润|营收|GDP|gdp|生产总值")
 # A change asked without its measure: answered by a rate as much as by an amount.
 _CHANGE_ASKED = re.compile(
     r"(?:缩短|减少|降低|压缩|缩减|缩小|节省|节约|扩大|增加|提升|提高|上升|下降|回落)了?(?:多少|几)"
@@ -113,9 +116,16 @@ class Query:
             wanted |= {"percent"}
         if "amount" in self.asks and not re.search(MONEY_WORDS, self.text):
             wanted |= {"count", "duration"}  # 在线上的课程有多少 asks for a count; 总值是多少 does not
+        if "amount" in self.asks and _MONEY.search(self.text):
+            wanted -= {"quantity"}  # 出口值是多少 asks for money, not 31万平方米
         if self.asks_change:
             wanted |= WANTED_KINDS["percent"]  # 时间缩短了多少: by 35% as much as to 1小时
         return wanted
+
+    @cached_property
+    def frame(self) -> Asked:
+        """What the question asks a figure to be about (indicator, part of a flow, status)."""
+        return asked_frame(self.text)
 
     @cached_property
     def figures(self) -> tuple[str, ...]:
@@ -167,7 +177,7 @@ def analyse(question: str) -> Query:
     relative = None
     if re.search(r"今年|本年", text):
         relative = 0
-    elif re.search(r"去年|上年", text):
+    elif re.search(r"(?<![较比与同])(?:去年|上年)", text):  # 较去年同期提高: a base, not the period asked
         relative = -1
     spans = {(int(a), int(b)) for a, b in _SPAN.findall(text)}
     plans = set(re.findall(r"十[一二三四五六]五", text))
