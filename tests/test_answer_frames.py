@@ -109,3 +109,30 @@ def test_a_unit_left_to_the_list_s_last_figure_is_said_in_the_answer(service: Ra
     assert answer.short_answer == "3.8个"
     assert answer.answer.startswith("2023年临川市外贸增速比全国高3.8个百分点。"), answer.answer
     assert "全国3.8个、全省1.5个百分点" in answer.citations[0].quote
+
+
+@pytest.mark.parametrize(
+    ("question", "expected"),
+    [
+        ("2023年临川市出口额是多少？", "1320.4亿元"),  # 出口 is not 进出口
+        ("2023年临川市外贸进出口总值是多少？", "2140.6亿元"),
+        ("2023年临川市工业投资额是多少？", "320亿元"),
+    ],
+)
+def test_the_asked_indicator_is_the_figure_s(service: RagService, question: str, expected: str) -> None:
+    answer, _ = service.ask(question)
+    assert answer.found and answer.short_answer == expected, answer.answer
+
+
+@pytest.mark.parametrize(
+    ("question", "not_this"),
+    [
+        ("2023年临川市民营企业进出口额是多少？", "2140.6亿元"),  # a part of the flow is not the whole
+        ("2024年临川市外贸出口额是多少？", "1500亿元"),  # a target (力争) is not a result
+        ("2023年临川市新建标准厂房的投资额是多少？", "46.5万平方米"),  # money is not an area
+        ("今年临川市外贸进出口总值是多少？", "2140.6亿元"),  # pages of 2024: 今年 is not 2023
+    ],
+)
+def test_a_figure_of_another_frame_is_not_given(service: RagService, question: str, not_this: str) -> None:
+    answer, _ = service.ask(question)
+    assert not_this not in (answer.short_answer or ""), answer.answer

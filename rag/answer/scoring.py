@@ -147,8 +147,8 @@ def _other_subject(q: Query, ev: Evidence, at: int) -> bool:
         return False
     if not partners_agree(q.partner, ev.frames[at].partner, q.text):
         return True  # trade with 东盟 is not the total, nor trade with 日本
-    if not answers_asked(q.frame, ev.frames[at]):
-        return True  # 出口 is not 进出口, 民营企业进出口 not the city's, a target not a result
+    if not answers_asked(q.frame, ev.frames[at], ev.context + ev.text):
+        return True  # 出口 is not 进出口, 民营企业进出口 not the city's
     span = ev.frames[at].span
     if q.spans and span is not None and span not in q.spans:
         return True  # 1-5月 was asked: a figure for 1-11月 is not that

@@ -14,9 +14,10 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from ..figures import FORECAST_CUES, TARGET_CUES, Figure, Period, extract_periods, resolve_year
+from ..figures import Figure, Period, extract_periods, resolve_year
 from ..types import Role, Status
 from .context import Span, period_span, topical
+from .lexicon import part_credit
 from .lists import contexts
 from .status import evidence_status, figure_status
 from .subject import (
@@ -175,12 +176,10 @@ def claim_frame(text: str, fig: Figure, near: str, years: frozenset[int]) -> Fra
 @dataclass(frozen=True)
 class Asked:
     """What a question asks a figure to be about, in a frame's terms: the indicator (出口 is not
-    进出口), the part of a flow (民营企业进出口 is not the city's), and whether a target or forecast was
-    asked for (计划, 预计) or a result."""
+    进出口) and the part of a flow (民营企业进出口 is not the city's)."""
 
     indicators: Indicators
     modifiers: tuple[str, ...] | None
-    status: Status
 
 
 def asked_frame(question: str) -> Asked:
@@ -191,18 +190,19 @@ def asked_frame(question: str) -> Asked:
         head = head[:start] + head[end:]
     if "占" in head:
         head = head[: head.rfind("占")]  # 出口占全市进出口总值的比重: the part asked about, not the base
-    status: Status = "target" if TARGET_CUES.search(head) else "forecast" if FORECAST_CUES.search(head) else "actual"
-    return Asked(indicators(head, ""), modifiers(head), status)
+    return Asked(indicators(head, ""), modifiers(head))
 
 
-def answers_asked(asked: Asked, evidence: Frame) -> bool:
-    """The evidence figure is about what was asked: the same indicators and part of a flow; and a
-    target or a forecast answers only a question that asks for one (出口目标10亿元 is no 出口额)."""
+def answers_asked(asked: Asked, evidence: Frame, text: str) -> bool:
+    """The evidence figure is about what was asked: the same indicators (出口 is not 进出口) and the
+    same part of a flow (服务进出口 is not 进出口). A part the question names that the figure's own
+    words do not must at least be in its sentence or paragraph (`text`): 自贸片区…约占全市的22% is the
+    zone's, 2023年青岛完成进出口8760亿元 is not 民营企业's."""
     if not indicators_agree(asked.indicators, evidence.indicators):
         return False
-    if not modifiers_agree(asked.modifiers, evidence.modifiers):
-        return False
-    return asked.status != "actual" or evidence.status in ("actual", "unknown")
+    if evidence.modifiers:
+        return modifiers_agree(asked.modifiers, evidence.modifiers)
+    return all(part_credit(w, text) >= 0.5 for w in asked.modifiers or ())
 
 
 def periods_agree(claim: Frame, evidence: Frame) -> bool:

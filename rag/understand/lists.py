@@ -37,18 +37,19 @@ def list_items(text: str) -> list[str]:
     if not first or not last:
         return []
     items = [first[-1], *parts[1:-1]]
-    return [*items, _without_shared_head(last[0], items)]
+    # one jieba word for the whole last part (汽车出口) holds the noun the list shares; two (电子产品 出口) do not
+    return [*items, _without_shared_head(last[0], items) if len(last) == 1 else last[0]]
 
 
 def _without_shared_head(word: str, others: Sequence[str]) -> str:
     """The last item of 船舶、家电、汽车出口 is 汽车: jieba's one word 汽车出口 ends with the noun the
-    whole list shares. A last word longer than every other item that splits into two dictionary
-    words, the second of which no other item ends with, is cut there."""
+    whole list shares. A last word longer than every other item is cut before the shortest
+    dictionary word it ends with that no other item ends with (电子产品出口 → 电子产品)."""
     if len(word) <= max(len(o) for o in others):
         return word
-    for i in range(len(word) - 1, 0, -1):  # the longest shared head first
+    for i in range(len(word) - 2, 1, -1):  # the shortest shared head (of two characters or more) first
         head, tail = word[:i], word[i:]
-        if is_word(head) and is_word(tail) and not any(o.endswith(tail) for o in others):
+        if is_word(tail) and not any(o.endswith(tail) for o in others):
             return head
     return word
 
