@@ -149,6 +149,10 @@ def _other_subject(q: Query, ev: Evidence, at: int) -> bool:
         return True  # trade with 东盟 is not the total, nor trade with 日本
     if not answers_asked(q.frame, ev.frames[at], ev.context + ev.text):
         return True  # 出口 is not 进出口, 民营企业进出口 not the city's
+    if _TARGET_VALUE.search(ev.frames[at].own) and "目标" not in q.text:
+        return True  # 全年出口目标10亿元 is a target, not the 出口额 asked for
+    if ev.frames[at].status == "target" and _AIM.search(ev.text[: ev.figures[at].start]) and not TARGET_CUES.search(q.text):
+        return True  # 力争2024年外贸出口达到1500亿元 is an aim: no answer to 2024年外贸出口额是多少
     span = ev.frames[at].span
     if q.spans and span is not None and span not in q.spans:
         return True  # 1-5月 was asked: a figure for 1-11月 is not that
@@ -169,6 +173,8 @@ def _other_subject(q: Query, ev: Evidence, at: int) -> bool:
 
 # a share is asked: 占…多少, 比重, 比例, 占比, or a ratio noun (服务收入比是多少)
 _SHARE_ASKED = re.compile(r"占|比重|比例|占比|share|(?<![同环])比(?:是|为|有|达到?)?(?:多少|几)")
+_AIM = re.compile(r"力争|争取|力求|确保|目标")  # a target's own words, not a plan's attribute (计划总投资)
+_TARGET_VALUE = re.compile(r"目标(?:值)?(?:是|为|达到?|定为)?$")  # the figure is a target's value
 _RANK_MOVE_ASKED = re.compile(r"(?:上升|提升|前进|前移|跃升|下降|后退|下滑|后移)了?(?:多少|几)")
 _ASKED_UNIT = re.compile(r"(?:多少|几)([\u4e00-\u9fffA-Za-z]{1,4})")
 _NUMERAL_END = r"[\d一二三四五六七八九十百千万亿两半]"

@@ -17,7 +17,6 @@ from typing import Any
 from ..figures import Figure, Period, extract_periods, resolve_year
 from ..types import Role, Status
 from .context import Span, period_span, topical
-from .lexicon import part_credit
 from .lists import contexts
 from .status import evidence_status, figure_status
 from .subject import (
@@ -202,7 +201,7 @@ def answers_asked(asked: Asked, evidence: Frame, text: str) -> bool:
         return False
     if evidence.modifiers:
         return modifiers_agree(asked.modifiers, evidence.modifiers)
-    return all(part_credit(w, text) >= 0.5 for w in asked.modifiers or ())
+    return all(w in text for w in asked.modifiers or ())
 
 
 def periods_agree(claim: Frame, evidence: Frame) -> bool:

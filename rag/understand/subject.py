@@ -74,7 +74,7 @@ def indicators_agree(claim: Indicators, evidence: Indicators) -> bool:
 
 # ---- the maximal indicator term: 服务进出口 is a part of 进出口, 外贸进出口 is 进出口 itself
 _FLOW_HEAD = re.compile(r"进出口|(?<!进)出口|进口")
-_WHOLE_WORDS = frozenset("外贸 货物 货物贸易 商品 对外贸易 贸易总额 全市 全省 全国 本市 我市".split())
+_WHOLE_WORDS = frozenset("外贸 货物 货物贸易 商品 对外贸易 贸易总额 全市 全省 全国 本市 我市 企业 公司".split())
 _MODIFIER_POS = ("n", "vn", "l", "j", "nz", "a", "eng", "x")
 
 
