@@ -177,7 +177,7 @@ _AIM = re.compile(r"力争|争取|力求|确保|目标")  # a target's own words
 _TARGET_VALUE = re.compile(r"目标(?:值)?(?:是|为|达到?|定为)?$")  # the figure is a target's value
 _RANK_MOVE_ASKED = re.compile(r"(?:上升|提升|前进|前移|跃升|下降|后退|下滑|后移)了?(?:多少|几)")
 _ASKED_UNIT = re.compile(r"(?:多少|几)([\u4e00-\u9fffA-Za-z]{1,4})")
-_NUMERAL_END = r"[\d一二三四五六七八九十百千万亿两半]"
+_NUMERAL_END = frozenset("0123456789一二三四五六七八九十百千万亿两半")
 
 
 def _asked_measure(q: Query) -> str | None:
@@ -194,7 +194,13 @@ def _in_asked_unit(question: str, raw: str) -> bool:
     if not m:
         return False
     after = m.group(1)
-    return any(re.search(_NUMERAL_END + re.escape(after[:k]), raw) for k in range(len(after), 0, -1))
+    for k in range(len(after), 0, -1):
+        at = raw.find(after[:k], 1)
+        while at > 0:
+            if raw[at - 1] in _NUMERAL_END:
+                return True
+            at = raw.find(after[:k], at + 1)
+    return False
 _PER_UNIT = re.compile(r"每(?:股|人|户|吨|亩|件|台|辆|次|平方米|千瓦时|公斤|斤|克|家)|人均|户均|单价")
 
 
@@ -290,7 +296,7 @@ def figure_alignment(q: Query, fig: Figure, ev: Evidence) -> float:
         for t in q.terms
         if term_in(t, ctx, q.match_text)
         or term_in(core_term(t), ctx, q.match_text)  # 进出口总值 is asked by 外贸进出口9117.2亿元 too
-        or (_governs(t, verbless) and t in before)
+        or (t in before and _governs(t, verbless))
     )
     asked_counter = re.search(r"(?:多少|几)([个家项位名艘列条座场批件套次户台辆架所种])", q.text)
     if asked_counter and fig.counter == asked_counter.group(1):
@@ -404,8 +410,9 @@ def score_sentence(
         score += W.entity_title
     if pairs and q.wanted_kinds is None:
         score += W.pair_overlap * pair_overlap(pairs, with_topic(ev, topic))
-    figures.sort(key=lambda f: -figure_alignment(q, f, ev))
-    align = figure_alignment(q, figures[0], ev) if figures else 0.0
+    aligned_figures = sorted(((figure_alignment(q, f, ev), i, f) for i, f in enumerate(figures)), key=lambda t: (-t[0], t[1]))
+    figures = [f for _, _, f in aligned_figures]
+    align = aligned_figures[0][0] if aligned_figures else 0.0
     return Candidate(ev, hit, rank, score, figures, align)
 
 

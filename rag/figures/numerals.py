@@ -256,18 +256,58 @@ def _cn2an_module() -> ModuleType:
     return _cn2an
 
 
+_CN_VALUE = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
+_CN_SMALL = {"十": 10, "百": 100, "千": 1000}
+
+
+def _cn_integer(text: str) -> int | None:
+    """A whole Chinese numeral (三亿五千万, 一百零五, 二〇二三, 一万二 = 12000); None when it is not one
+    this reads (三四: several digits in a row), for cn2an to try."""
+    if len(text) > 1 and all(c in _CN_VALUE for c in text):
+        return int("".join(str(_CN_VALUE[c]) for c in text))  # 二〇二三 is read digit by digit
+    total = section = 0
+    digit: int | None = None
+    last_unit = 1
+    for c in text:
+        if c in "零〇":
+            digit = None
+        elif c in _CN_VALUE:
+            if digit is not None:
+                return None
+            digit = _CN_VALUE[c]
+        elif c in _CN_SMALL:
+            section += (1 if digit is None else digit) * _CN_SMALL[c]
+            digit, last_unit = None, _CN_SMALL[c]
+        elif c == "万":
+            total += (section + (digit or 0)) * 10_000
+            section, digit, last_unit = 0, None, 10_000
+        elif c == "亿":
+            total = (total + section + (digit or 0)) * 100_000_000
+            section, digit, last_unit = 0, None, 100_000_000
+        else:
+            return None
+    if digit is not None:
+        section += digit * (last_unit // 10 if last_unit > 1 and text[-2] not in "零〇" else 1)  # 一万二, 三百五
+    return total + section
+
+
 @lru_cache(maxsize=4096)
 def _cn_number(text: str) -> Decimal | None:
-    """A Chinese numeral as a Decimal (三千 → 3000, 百万 → 1000000); None when cn2an rejects it."""
+    """A Chinese numeral as a Decimal (三千 → 3000, 百万 → 1000000); None when it is none. Read here
+    first: cn2an compiles a pattern per call once the regex cache has moved on (milliseconds)."""
     if text == "半":
         return Decimal("0.5")
     if text[0] in "百千万亿":
         text = "一" + text
+    whole, _, fraction = text.partition("点")
+    value = _cn_integer(whole) if whole else None
+    if value is not None and all(c in _CN_VALUE for c in fraction):
+        return Decimal(f"{value}.{''.join(str(_CN_VALUE[c]) for c in fraction)}") if fraction else Decimal(value)
     try:
-        value = _cn2an_module().cn2an(text, "smart")
+        converted = _cn2an_module().cn2an(text, "smart")
     except Exception:  # cn2an raises several types on malformed numerals
         return None
-    return Decimal(str(value))
+    return Decimal(str(converted))
 
 
 def _arabic(text: str) -> tuple[Decimal, Decimal, Decimal]:
