@@ -26,6 +26,7 @@ from ..understand import (
     term_weight,
     years_agree,
 )
+from ..understand.lexicon import has_verb
 from ..understand.subject import same_place
 from .weights import WEIGHTS as W
 
@@ -247,7 +248,7 @@ def _governs(term: str, verbless: bool) -> bool:
     clauses after it leave out (全年引进…230个，50亿元以上项目16个: 16个 are 引进 too)."""
     if TARGET_CUES.fullmatch(term) or FORECAST_CUES.fullmatch(term):
         return True
-    return verbless and _has_verb(term)
+    return verbless and has_verb(term)
 
 
 def _words_before(ev: Evidence, fig: Figure) -> str:
@@ -259,10 +260,6 @@ def _words_before(ev: Evidence, fig: Figure) -> str:
             at = f.end
     parts.append(ev.text[at : fig.start])
     return "".join(parts)
-
-
-def _has_verb(text: str) -> bool:
-    return any(flag.startswith("v") and flag != "vn" for _, flag in pos_cut(text))
 
 
 def has_flow_word(text: str) -> bool:
@@ -290,7 +287,7 @@ def figure_alignment(q: Query, fig: Figure, ev: Evidence) -> float:
     words = frame_words(ev, fig)
     ctx = words + after
     before = _words_before(ev, fig)
-    verbless = not _has_verb(re.split(r"[，,；;：:]", fig.context)[-1])
+    verbless = not has_verb(re.split(r"[，,；;：:]", fig.context)[-1])
     matched = sum(
         term_weight(t) * (W.focus_term if t in q.focus else W.other_term)
         for t in q.terms

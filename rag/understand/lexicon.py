@@ -73,6 +73,20 @@ def pos_cut(text: str) -> tuple[tuple[str, str], ...]:
         return tuple((w, f) for w, f in _pos_tokenizer.lcut(text))
 
 
+@lru_cache(maxsize=50_000)
+def has_verb(text: str) -> bool:
+    """Some word of `text` is a verb by the dictionary's own tag (引进, 增长; not 进出口, a verbal noun):
+    a lookup per word, without part-of-speech tagging's HMM."""
+    global _pos_tokenizer
+    with _pos_lock:
+        if _pos_tokenizer is None:
+            _pos_tokenizer = _posseg()
+        tags = _pos_tokenizer.word_tag_tab
+    from ..textzh import _tokenizer
+
+    return any(tags.get(w, "").startswith("v") and tags.get(w) != "vn" for w in _tokenizer().lcut(text, HMM=False))
+
+
 def is_word(text: str) -> bool:
     """`text` is a word of the tokenizer's dictionary (ours included)."""
     from ..textzh import _tokenizer
