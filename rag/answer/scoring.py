@@ -299,8 +299,8 @@ def figure_alignment(q: Query, fig: Figure, ev: Evidence) -> float:
     if asked_counter and fig.counter == asked_counter.group(1):
         matched += W.counter_match
     matched += W.question_figure * sum(1 for raw in q.figures if raw in ctx)
-    if fig.kind in ("amount", "quantity", "duration") and _in_asked_unit(q.text, fig.raw):
-        matched += W.counter_match
+    if not (asked_counter and fig.counter == asked_counter.group(1)) and _in_asked_unit(q.text, fig.raw):
+        matched += W.counter_match  # 多少起 and 超过400起, 多少吉瓦时 and 120吉瓦时
     if q.qtype == "percent" and fig.measure == ("growth" if q.asks_change else _asked_measure(q)):
         matched += W.counter_match  # 服务收入比是多少 and 占服务收入比达到29.2%, not 同比增长2.7%
     noun = asked_noun(q.text)
