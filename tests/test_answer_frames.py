@@ -136,3 +136,16 @@ def test_the_asked_indicator_is_the_figure_s(service: RagService, question: str,
 def test_a_figure_of_another_frame_is_not_given(service: RagService, question: str, not_this: str) -> None:
     answer, _ = service.ask(question)
     assert not_this not in (answer.short_answer or ""), answer.answer
+
+
+@pytest.mark.parametrize(
+    ("question", "expected"),
+    [
+        ("新款机械键盘有多重？", "0.85KG"),  # a weight, not the 30mm of its size
+        ("滨湖公园的占地面积是多少？", "2.3km²"),  # an area, not the 1.8公里 of its length
+        ("滨湖公园的湖泊有多深？", "约6米"),
+    ],
+)
+def test_a_size_question_gets_a_figure_of_its_dimension(service: RagService, question: str, expected: str) -> None:
+    answer, _ = service.ask(question)
+    assert answer.found and answer.short_answer == expected, answer.answer

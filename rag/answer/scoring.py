@@ -173,8 +173,22 @@ def _other_subject(q: Query, ev: Evidence, at: int) -> bool:
 
 
 # a share is asked: 占…多少, 比重, 比例, 占比, or a ratio noun (服务收入比是多少)
-_SHARE_ASKED = re.compile(r"占|比重|比例|占比|share|(?<![同环])比(?:是|为|有|达到?)?(?:多少|几)")
+_SHARE_ASKED = re.compile(r"占(?!地)|比重|比例|占比|share|(?<![同环])比(?:是|为|有|达到?)?(?:多少|几)")
 _AIM = re.compile(r"力争|争取|力求|确保|目标")  # a target's own words, not a plan's attribute (计划总投资)
+# What a size question measures, and the units of figures that measure it.
+_DIMENSIONS = (
+    (re.compile(r"多高|高度|身高|海拔|多深|深度|多长(?!时间)|长度|全长|多宽|宽度|距离|多远|里程|半径|直径"), frozenset({"m", "km", "nmi"})),
+    (re.compile(r"多重|体重|重量"), frozenset({"ton"})),
+    (re.compile(r"面积|占地"), frozenset({"m2", "km2"})),
+    (re.compile(r"温度|气温|水温|体温"), frozenset({"celsius"})),
+)
+
+
+def asked_dimension(question: str) -> frozenset[str] | None:
+    """The units that answer a size question (有多高: m, km; 体重: ton), or None when it asks no size."""
+    return next((units for pattern, units in _DIMENSIONS if pattern.search(question)), None)
+
+
 _TARGET_VALUE = re.compile(r"目标(?:值)?(?:是|为|达到?|定为)?$")  # the figure is a target's value
 _RANK_MOVE_ASKED = re.compile(r"(?:上升|提升|前进|前移|跃升|下降|后退|下滑|后移)了?(?:多少|几)")
 _ASKED_UNIT = re.compile(r"(?:多少|几)([\u4e00-\u9fffA-Za-z]{1,4})")
@@ -226,6 +240,9 @@ def wanted_figures(q: Query, ev: Evidence) -> list[Figure]:
         figs = [f for f in figs if not _PER_UNIT.search(f.context[-4:])]
     if q.years:  # a figure for another year is not an answer (2020年…突破6000亿元 when 2022 is asked)
         figs = [f for f in figs if figure_year(f, ev.article_date) in (None, *q.years)]
+    dims = asked_dimension(q.text)
+    if dims is not None:  # 有多高 wants a length, 体重 a weight: not a count, nor another dimension
+        figs = [f for f in figs if f.kind == "quantity" and f.unit in dims]
     if q.qtype == "rank":  # 排第几位 is the place (列第13位), 上升了几位 the move (上升两位)
         moved = bool(_RANK_MOVE_ASKED.search(q.text))
         figs = [f for f in figs if (f.measure == "growth") == moved] or figs
@@ -299,6 +316,9 @@ def figure_alignment(q: Query, fig: Figure, ev: Evidence) -> float:
     if asked_counter and fig.counter == asked_counter.group(1):
         matched += W.counter_match
     matched += W.question_figure * sum(1 for raw in q.figures if raw in ctx)
+    size = re.search(r"多([高深长宽重远])", q.text)
+    if size and size.group(1) in words:
+        matched += W.counter_match  # 有多高 and 树高可达55米, not the leaves' 1至3毫米
     if not (asked_counter and fig.counter == asked_counter.group(1)) and _in_asked_unit(q.text, fig.raw):
         matched += W.counter_match  # 多少起 and 超过400起, 多少吉瓦时 and 120吉瓦时
     if q.qtype == "percent" and fig.measure == ("growth" if q.asks_change else _asked_measure(q)):
@@ -345,7 +365,10 @@ def _fits_type(q: Query, ev: Evidence, figures: list[Figure], index: Index) -> b
         indicator = [t for t in maximal(q.focus) if t not in SOFT_TERMS and len(t) >= 2]
         if indicator and not any(term_credit(t, ev.text, q.match_text) >= 0.5 for t in indicator):
             unit = re.search(r"(?:多少|几)([\u4e00-\u9fff]{1,2})", q.text)
-            return bool(unit and any(unit.group(1) in f.raw for f in figures))  # 多少厘米 → 15至20厘米
+            if unit and any(unit.group(1) in f.raw for f in figures):
+                return True  # 多少厘米 → 15至20厘米
+            dims = asked_dimension(q.text)  # 体重是多少 → 约只有8公斤重
+            return dims is not None and any(f.unit in dims for f in figures)
         return True
     if q.qtype == "date":
         return bool(ev.periods or re.search(r"\d{1,2}月|\d{4}年", ev.text))

@@ -6,13 +6,14 @@ from __future__ import annotations
 import re
 
 from ..understand import Query, pos_cut
+from ..understand.lexicon import SIZE_ASK, SIZE_WORDS
 from .scoring import Candidate, figure_alignment
 from .weights import WEIGHTS as W
 
 
 def asked_count(q: Query) -> int:
     """How many figures the question asks for (进口额是多少，同比增长多少 → 2)."""
-    return max(1, len(re.findall(r"多少|几|多大|多长|第几", q.text)))
+    return max(1, len(re.findall(rf"多少|几|{SIZE_ASK}|第几", q.text)))
 
 
 def short_answer(q: Query, cand: Candidate) -> str | None:
@@ -148,9 +149,8 @@ def person(q: Query, text: str) -> tuple[int, int] | None:
     return names[0]
 
 
-_SIZE_WORDS = ("多大", "多长", "多高", "多重", "多远")
 _ASK_WORD = re.compile(
-    r"(?:多少|几)(?P<counter>[个家项位名艘列条座场批件套次户台辆架所种人]?)|多大|多长|多高|多重|多远|第几|谁|哪里|什么时候|何时"
+    r"(?:多少|几)(?P<counter>[个家项位名艘列条座场批件套次户台辆架所种人]?)|" + SIZE_ASK + r"|第几|谁|哪里|什么时候|何时"
 )
 
 
@@ -185,7 +185,7 @@ def lead(q: Query, short: str | None) -> str:
         if counter and re.search(r"\d[万亿千百]$", value):
             value += counter  # 多少个岗位 → 6.7万个岗位, not 6.7万岗位
         before = q.text[end : m.start()]
-        filler = "为" if m.group() in _SIZE_WORDS and not before.endswith(("是", "为", "有")) else ""
+        filler = "为" if m.group() in SIZE_WORDS and not before.endswith(("是", "为", "有")) else ""
         rest = q.text[m.end() :]
         core = re.sub(r"(?:以上|以下|以内|左右|上下|有余)$", "", value)  # 15.6摄氏度左右 + 摄氏度？
         overlap = next((k for k in range(min(len(rest), len(core)), 0, -1) if core.endswith(rest[:k])), 0)

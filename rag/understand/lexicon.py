@@ -14,10 +14,13 @@ from functools import lru_cache
 
 from ..textzh import domain_terms, tokenize
 
+# The size interrogatives (有多高, 多深): each asks for a measured figure.
+SIZE_WORDS = ("多大", "多长", "多高", "多重", "多远", "多深", "多宽")
+SIZE_ASK = "|".join(SIZE_WORDS)
 # Question words and fillers that carry no content for matching.
 QUESTION_WORDS = frozenset(
     """多少 几 几个 哪些 哪几 哪几个 哪个 哪家 哪位 哪里 哪儿 哪 什么 谁 何时 什么时候 哪一年 哪年 如何 怎样 怎么
-    为什么 为何 是否 是不是 吗 呢 多大 多长 多高 多远 第几 排第几 名次 请问 分别 一共 共 总共 共计 大约 约 左右 目前
+    为什么 为何 是否 是不是 吗 呢 多大 多长 多高 多重 多远 多深 多宽 第几 排第几 名次 请问 分别 一共 共 总共 共计 大约 约 左右 目前
     是 有 为 了 的 在 对 与 和 及 到 达 达到 完成 实现 情况 相关 信息 介绍 说说 告诉 我 时候 作者 时间""".split()
 )
 GENERIC_PLACES = frozenset(

@@ -12,7 +12,7 @@ from ..textzh import STOPWORDS, normalize, tokenize
 from ..types import QType
 from .context import years_in
 from .frame import Asked, asked_frame
-from .lexicon import QUESTION_WORDS, places_in, pos_cut
+from .lexicon import QUESTION_WORDS, SIZE_ASK, places_in, pos_cut
 from .subject import partner
 
 # English question words → Chinese terms, so English questions still match Chinese evidence lexically.
@@ -43,14 +43,14 @@ _TYPE_RULES: tuple[tuple[QType, re.Pattern[str]], ...] = (
     ("place", re.compile(r"哪里|哪儿|在哪|什么地方|何处|位于|\bwhere\b")),
     (
         "percent",
-        re.compile(r"增长了?多少|增速|增幅|增长率|同比|百分之|百分比|占.*(?:多少|比重|比例|几成)|比重|比例|占比|"
+        re.compile(r"增长了?多少|增速|增幅|增长率|同比|百分之|百分比|占(?!地).*(?:多少|比重|比例|几成)|比重|比例|占比|"
                    r"下降了?多少|提高了?多少|\bpercent|growth|grew|increase|share\b"),
     ),
     ("count", re.compile(r"多少(?:个|家|项|人|位|名|艘|列|条|座|场|批|件|套|次|户|台|辆|架|所|种|国家|港口|企业|项目)|"
                          r"几(?:个|家|项|人|位|名|艘|列|条|座|场)|\bhow many\b")),
     (
         "amount",
-        re.compile(r"多少|多大|多长|多高|多重|多远|金额|总值|总额|规模|\bhow much\b|"
+        re.compile(rf"多少|{SIZE_ASK}|金额|总值|总额|规模|\bhow much\b|"
                    r"\bwhat (?:was|is|were|are)\b.*\b(?:value|volume|amount|total|size|area|throughput|output)\b"),
     ),
     ("yesno", re.compile(r"是否|是不是|有没有|能否|吗[？?]?$")),
@@ -76,7 +76,7 @@ _CHANGE_ASKED = re.compile(
     r"(?:缩短|减少|降低|压缩|缩减|缩小|节省|节约|扩大|增加|提升|提高|上升|下降|回落)了?(?:多少|几)"
 )
 _INTERROGATIVES = re.compile(
-    "|".join(sorted((w for w in QUESTION_WORDS if len(w) >= 2 and re.search("哪|什么|多少|几|谁|何|怎|为什么", w)),
+    "|".join(sorted((w for w in QUESTION_WORDS if len(w) >= 2 and re.search("哪|什么|多少|几|谁|何|怎|为什么|多[大长高重远深宽]", w)),
                     key=len, reverse=True))
 )
 _ASK_FRAGMENT = re.compile(r"^是|是$|几|多少|哪|谁|什么")
@@ -112,7 +112,7 @@ class Query:
         if not kinds:
             return None
         wanted = frozenset().union(*kinds)
-        if "amount" in self.asks and re.search(r"占|全市|全省|全国|比重", self.text):
+        if "amount" in self.asks and re.search(r"占(?!地)|全市|全省|全国|比重", self.text):
             wanted |= {"percent"}
         if "amount" in self.asks and not re.search(MONEY_WORDS, self.text):
             wanted |= {"count", "duration"}  # 在线上的课程有多少 asks for a count; 总值是多少 does not
@@ -146,7 +146,7 @@ class Query:
     def subject(self) -> str:
         """The question as a noun phrase, for messages: 上海2022年外贸进出口总值是多少？ → 上海2022年外贸进出口总值."""
         s = re.sub(r"[？?。！!\s]+$", "", self.text)
-        s = re.sub(r"(?:分别|一共|共|大约|约)?(?:是|有|为|达到?)?(?:多少|几|什么|哪些|哪里|谁|何时|什么时候|多大|多长|第几)"
+        s = re.sub(r"(?:分别|一共|共|大约|约)?(?:是|有|为|达到?)?(?:多少|几|什么|哪些|哪里|谁|何时|什么时候|" + SIZE_ASK + r"|第几)"
                    r"[^，,]{0,6}$", "", s)
         s = re.sub(r"^(?:请问|请告诉我|告诉我)", "", s)
         return s.strip("，, ") or self.text
@@ -201,9 +201,9 @@ def analyse(question: str) -> Query:
     terms.sort(key=lambda t: -len(t))
     clauses = [c for c in re.split(r"[，,；;]", text) if c.strip()]
     focus_text = "".join(
-        text[max(0, m.start() - 6) : m.end() + 6] for m in re.finditer(r"多少|几|多大|多长|第几|哪|谁|什么", text)
+        text[max(0, m.start() - 6) : m.end() + 6] for m in re.finditer(rf"多少|几|{SIZE_ASK}|第几|哪|谁|什么", text)
     )
-    asks = tuple(dict.fromkeys(classify(c) for c in clauses if re.search(r"多少|几|多大|多长|第几|哪|谁|什么|何", c)))
+    asks = tuple(dict.fromkeys(classify(c) for c in clauses if re.search(rf"多少|几|{SIZE_ASK}|第几|哪|谁|什么|何", c)))
     qtype = classify(text)
     if asks and asks[0] != qtype and asks[0] in WANTED_KINDS:
         qtype = asks[0]
