@@ -875,6 +875,9 @@ def test_import_is_light() -> None:
         ("每瓶容量500毫升", "500毫升", "m3", Decimal("0.0005")),
         ("每包重250克", "250克", "ton", Decimal("0.00025")),
         ("用时9.58秒", "9.58秒", "second", Decimal("9.58")),
+        ("陆地面积为1.6km²", "1.6km²", "km2", Decimal("1.6")),
+        ("展厅面积120m²", "120m²", "m2", Decimal("120")),
+        ("重量：0.85KG", "0.85KG", "ton", Decimal("0.00085")),
     ],
 )
 def test_units_of_energy_length_volume_mass_and_time(text: str, raw: str, unit: str, value: Decimal) -> None:
@@ -886,3 +889,19 @@ def test_units_of_energy_length_volume_mass_and_time(text: str, raw: str, unit: 
 @pytest.mark.parametrize("text", ["克服了困难", "价格升级换代", "秒杀活动", "3kmh"])
 def test_unit_words_inside_other_words_are_not_units(text: str) -> None:
     assert extract_figures(text) == []
+
+
+@pytest.mark.parametrize(
+    ("text", "value"),
+    [
+        ("投资三亿五千万元", Decimal("350000000")),
+        ("接待游客一百零五人", Decimal("105")),
+        ("新增岗位一万二千个", Decimal("12000")),
+        ("总投资一亿零五百万元", Decimal("105000000")),
+        ("增长百分之五点二", Decimal("5.2")),
+        ("建成二十万零三百平方米", Decimal("200300")),
+    ],
+)
+def test_chinese_numerals_are_read(text: str, value: Decimal) -> None:
+    (fig,) = extract_figures(text)
+    assert Decimal(str(fig.value)) == value or Decimal(str(fig.low)) == value

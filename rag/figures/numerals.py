@@ -349,9 +349,9 @@ def _numeral(text: str) -> tuple[Decimal, Decimal, Decimal] | None:
 def _split_cn_scale(text: str) -> tuple[str, str]:
     """三千万 → (三千, 万); 千亿 → (千, 亿); 万 → (万, ""): the trailing 万/亿 is the scale as written."""
     stripped = text.rstrip("万亿")
-    if stripped and stripped != text:
+    if stripped and stripped != text and not re.search("[万亿]", stripped):
         return stripped, text[len(stripped) :]
-    return text, ""
+    return text, ""  # 三亿五千万 is one numeral: its 万 belongs to 五千, not to the whole
 
 
 def _unit_info(literal: str | None) -> tuple[str, str, Decimal, str]:

@@ -27,7 +27,7 @@ from .subject import subject_places
 
 # Bump whenever what an annotation holds, or how it is computed, changes: stored annotations of
 # another version are ignored and recomputed.
-ANNOTATION_VERSION = "understand-10"
+ANNOTATION_VERSION = "understand-11"
 CACHE_CHUNKS = 20_000  # analysed chunks an index snapshot keeps when its annotations are not stored
 
 
