@@ -17,7 +17,7 @@ from typing import Any
 from ..figures import Figure, Period, extract_periods, resolve_year
 from ..types import Role, Status
 from .context import Span, period_span, topical
-from .lexicon import SIZE_ASK
+from .lexicon import ASKING
 from .lists import contexts
 from .status import evidence_status, figure_status
 from .subject import (
@@ -32,7 +32,7 @@ from .subject import (
     subject_place,
 )
 
-_INTERROGATIVE = re.compile(rf"多少|几|{SIZE_ASK}|第几|哪|谁|什么|何")
+_INTERROGATIVE = re.compile(ASKING + "|何")
 
 
 @dataclass(frozen=True)

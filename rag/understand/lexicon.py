@@ -17,6 +17,8 @@ from ..textzh import domain_terms, tokenize
 # The size interrogatives (有多高, 多深): each asks for a measured figure.
 SIZE_WORDS = ("多大", "多长", "多高", "多重", "多远", "多深", "多宽")
 SIZE_ASK = "|".join(SIZE_WORDS)
+# The interrogatives that mark where a question asks (a regex alternation).
+ASKING = rf"多少|几|{SIZE_ASK}|第几|哪|谁|什么"
 # Question words and fillers that carry no content for matching.
 QUESTION_WORDS = frozenset(
     """多少 几 几个 哪些 哪几 哪几个 哪个 哪家 哪位 哪里 哪儿 哪 什么 谁 何时 什么时候 哪一年 哪年 如何 怎样 怎么

@@ -12,7 +12,7 @@ from ..textzh import STOPWORDS, normalize, tokenize
 from ..types import QType
 from .context import years_in
 from .frame import Asked, asked_frame
-from .lexicon import QUESTION_WORDS, SIZE_ASK, places_in, pos_cut
+from .lexicon import ASKING, QUESTION_WORDS, SIZE_ASK, places_in, pos_cut
 from .subject import partner
 
 # English question words → Chinese terms, so English questions still match Chinese evidence lexically.
@@ -124,7 +124,7 @@ class Query:
 
     @cached_property
     def frame(self) -> Asked:
-        """What the question asks a figure to be about (indicator, part of a flow, status)."""
+        """What the question asks a figure to be about (its indicator and part of a flow)."""
         return asked_frame(self.text)
 
     @cached_property
@@ -201,9 +201,9 @@ def analyse(question: str) -> Query:
     terms.sort(key=lambda t: -len(t))
     clauses = [c for c in re.split(r"[，,；;]", text) if c.strip()]
     focus_text = "".join(
-        text[max(0, m.start() - 6) : m.end() + 6] for m in re.finditer(rf"多少|几|{SIZE_ASK}|第几|哪|谁|什么", text)
+        text[max(0, m.start() - 6) : m.end() + 6] for m in re.finditer(ASKING, text)
     )
-    asks = tuple(dict.fromkeys(classify(c) for c in clauses if re.search(rf"多少|几|{SIZE_ASK}|第几|哪|谁|什么|何", c)))
+    asks = tuple(dict.fromkeys(classify(c) for c in clauses if re.search(ASKING + "|何", c)))
     qtype = classify(text)
     if asks and asks[0] != qtype and asks[0] in WANTED_KINDS:
         qtype = asks[0]
