@@ -172,43 +172,15 @@ def _other_subject(q: Query, ev: Evidence, at: int) -> bool:
     return not any(same_place(subject, p) for p in q.places)
 
 
-# a share is asked: 占…多少, 比重, 比例, 占比, or a ratio noun (服务收入比是多少)
-_SHARE_ASKED = re.compile(r"占(?!地)|比重|比例|占比|share|(?<![同环])比(?:是|为|有|达到?)?(?:多少|几)")
 _AIM = re.compile(r"力争|争取|力求|确保|目标")  # a target's own words, not a plan's attribute (计划总投资)
-# What a size question measures, and the units of figures that measure it.
-_DIMENSIONS = (
-    (re.compile(r"多高|高度|身高|海拔|多深|深度|多长(?!时间)|长度|全长|多宽|宽度|距离|多远|里程|半径|直径"), frozenset({"m", "km", "nmi"})),
-    (re.compile(r"多重|体重|重量"), frozenset({"ton"})),
-    (re.compile(r"面积|占地"), frozenset({"m2", "km2"})),
-    (re.compile(r"温度|气温|水温|体温"), frozenset({"celsius"})),
-)
-
-
-def asked_dimension(question: str) -> frozenset[str] | None:
-    """The units that answer a size question (有多高: m, km; 体重: ton), or None when it asks no size."""
-    return next((units for pattern, units in _DIMENSIONS if pattern.search(question)), None)
-
-
 _TARGET_VALUE = re.compile(r"目标(?:值)?(?:是|为|达到?|定为)?$")  # the figure is a target's value
-_RANK_MOVE_ASKED = re.compile(r"(?:上升|提升|前进|前移|跃升|下降|后退|下滑|后移)了?(?:多少|几)")
-_ASKED_UNIT = re.compile(r"(?:多少|几)([\u4e00-\u9fffA-Za-z]{1,4})")
 _NUMERAL_END = frozenset("0123456789一二三四五六七八九十百千万亿两半")
 
 
-def _asked_measure(q: Query) -> str | None:
-    """The measure a rate question asks for: a share (占比, 收入比) or a growth (增长了多少, 增速)."""
-    if _SHARE_ASKED.search(q.text):
-        return "share"
-    return "growth" if re.search(r"增|降|提高|growth|grew|increase", q.text) else None
-
-
-def _in_asked_unit(question: str, raw: str) -> bool:
+def _in_asked_unit(q: Query, raw: str) -> bool:
     """The figure is written in the unit the question asks in: 多少吉瓦时 and 超过120吉瓦时, 连续几年 and
     3年 (the longest start of the words after 多少/几 that follows a numeral in the figure)."""
-    m = _ASKED_UNIT.search(question)
-    if not m:
-        return False
-    after = m.group(1)
+    after = q.unit_words
     for k in range(len(after), 0, -1):
         at = raw.find(after[:k], 1)
         while at > 0:
@@ -240,21 +212,20 @@ def wanted_figures(q: Query, ev: Evidence) -> list[Figure]:
         figs = [f for f in figs if not _PER_UNIT.search(f.context[-4:])]
     if q.years:  # a figure for another year is not an answer (2020年…突破6000亿元 when 2022 is asked)
         figs = [f for f in figs if figure_year(f, ev.article_date) in (None, *q.years)]
-    dims = asked_dimension(q.text)
+    dims = q.dimension
     if dims is not None:  # 有多高 wants a length, 体重 a weight: not a count, nor another dimension
         figs = [f for f in figs if f.kind == "quantity" and f.unit in dims]
     if q.qtype == "rank":  # 排第几位 is the place (列第13位), 上升了几位 the move (上升两位)
-        moved = bool(_RANK_MOVE_ASKED.search(q.text))
-        figs = [f for f in figs if (f.measure == "growth") == moved] or figs
-    elif q.qtype == "percent" and q.asks_change and _SHARE_ASKED.search(q.text):
+        figs = [f for f in figs if (f.measure == "growth") == q.asks_move] or figs
+    elif q.qtype == "percent" and q.asks_change and q.measure == "share":
         # 占比较去年同期提高了多少: the change of the share (18个百分点), not the share itself (49.8%)
         figs = [f for f in figs if f.measure == "growth" or f.kind == "pct_point"] or figs
-    elif q.qtype == "percent" and _SHARE_ASKED.search(q.text):
+    elif q.qtype == "percent" and q.measure == "share":
         figs = [f for f in figs if f.measure == "share"] or figs
         base = share_base(q.text)
         if base:  # 占全国的比重 is not answered by 占山东省…的27.4%
             figs = [f for f in figs if f.measure == "share" and re.search(base, f.context)]
-    elif q.asks == ("percent",) and _asked_measure(q) == "growth":
+    elif q.asks == ("percent",) and q.measure == "growth":
         figs = [f for f in figs if f.measure == "growth"] or figs
     return figs
 
@@ -279,7 +250,8 @@ def _words_before(ev: Evidence, fig: Figure) -> str:
     return "".join(parts)
 
 
-def has_flow_word(text: str) -> bool:
+def _names_flow(text: str) -> bool:
+    """The text names a trade flow (进出口, 出口, 进口)."""
     return bool(re.search(r"进出口|出口|进口", text))
 
 
@@ -316,12 +288,11 @@ def figure_alignment(q: Query, fig: Figure, ev: Evidence) -> float:
     if asked_counter and fig.counter == asked_counter.group(1):
         matched += W.counter_match
     matched += W.question_figure * sum(1 for raw in q.figures if raw in ctx)
-    size = re.search(r"多([高深长宽重远])", q.text)
-    if size and size.group(1) in words:
+    if q.size_word and q.size_word in words:
         matched += W.counter_match  # 有多高 and 树高可达55米, not the leaves' 1至3毫米
-    if not (asked_counter and fig.counter == asked_counter.group(1)) and _in_asked_unit(q.text, fig.raw):
+    if not (asked_counter and fig.counter == asked_counter.group(1)) and _in_asked_unit(q, fig.raw):
         matched += W.counter_match  # 多少起 and 超过400起, 多少吉瓦时 and 120吉瓦时
-    if q.qtype == "percent" and fig.measure == ("growth" if q.asks_change else _asked_measure(q)):
+    if q.qtype == "percent" and fig.measure == ("growth" if q.asks_change else q.measure):
         matched += W.counter_match  # 服务收入比是多少 and 占服务收入比达到29.2%, not 同比增长2.7%
     noun = asked_noun(q.text)
     # the noun a count is followed by is what it counts: 700多个港口 counts ports, even after 国家和地区的
@@ -367,7 +338,7 @@ def _fits_type(q: Query, ev: Evidence, figures: list[Figure], index: Index) -> b
             unit = re.search(r"(?:多少|几)([\u4e00-\u9fff]{1,2})", q.text)
             if unit and any(unit.group(1) in f.raw for f in figures):
                 return True  # 多少厘米 → 15至20厘米
-            dims = asked_dimension(q.text)  # 体重是多少 → 约只有8公斤重
+            dims = q.dimension  # 体重是多少 → 约只有8公斤重
             return dims is not None and any(f.unit in dims for f in figures)
         return True
     if q.qtype == "date":
@@ -423,7 +394,7 @@ def score_sentence(
             score += W.list_intro
     if figures:
         score -= subject_penalty(q, ev.text)
-        measure = _asked_measure(q) if q.qtype == "percent" and not q.asks_change else None
+        measure = q.measure if q.qtype == "percent" and not q.asks_change else None
         if measure is not None and not any(f.measure == measure for f in figures):
             score -= W.other_measure  # a share was asked; this sentence has only growth rates
     if q.qtype == "entity" and re.search(r"《[^》]+》", ev.text):
@@ -526,7 +497,7 @@ def worded_candidate(
             figures = wanted_figures(q, ev)
             if not figures or not aligned(q, ev, index):
                 continue
-            if "flow" in q.frame.indicators and not has_flow_word(ev.text):
+            if "flow" in q.frame.indicators and not _names_flow(ev.text):
                 continue  # chosen by its wording, a sentence must still name the trade flow asked (进口额)
             figures.sort(key=lambda f: -figure_alignment(q, f, ev))
         elif not years_agree(q, ev):

@@ -75,6 +75,16 @@ _MONEY = re.compile(r"(?<![数比峰均])值|(?<![份])额|金额|[美欧日港]
 _CHANGE_ASKED = re.compile(
     r"(?:缩短|减少|降低|压缩|缩减|缩小|节省|节约|扩大|增加|提升|提高|上升|下降|回落)了?(?:多少|几)"
 )
+# A share is asked: 占…多少, 比重, 比例, 占比, or a ratio noun (服务收入比是多少); 占地 is no share.
+_SHARE_ASKED = re.compile(r"占(?!地)|比重|比例|占比|share|(?<![同环])比(?:是|为|有|达到?)?(?:多少|几)")
+_RANK_MOVE_ASKED = re.compile(r"(?:上升|提升|前进|前移|跃升|下降|后退|下滑|后移)了?(?:多少|几)")
+# What a size question measures, and the units of the figures that measure it.
+_DIMENSIONS = (
+    (re.compile(r"多高|高度|身高|海拔|多深|深度|多长(?!时间)|长度|全长|多宽|宽度|距离|多远|里程|半径|直径"), frozenset({"m", "km", "nmi"})),
+    (re.compile(r"多重|体重|重量"), frozenset({"ton"})),
+    (re.compile(r"面积|占地"), frozenset({"m2", "km2"})),
+    (re.compile(r"温度|气温|水温|体温"), frozenset({"celsius"})),
+)
 _INTERROGATIVES = re.compile(
     "|".join(sorted((w for w in QUESTION_WORDS if len(w) >= 2 and re.search("哪|什么|多少|几|谁|何|怎|为什么|多[大长高重远深宽]", w)),
                     key=len, reverse=True))
@@ -136,6 +146,35 @@ class Query:
     def asks_change(self) -> bool:
         """The question asks by how much something changed (缩短了多少, 占比提高了多少), not its level."""
         return bool(_CHANGE_ASKED.search(self.text))
+
+    @cached_property
+    def measure(self) -> str | None:
+        """The measure a rate question asks for: a share (占比, 服务收入比是多少) or a growth (增长了多少)."""
+        if _SHARE_ASKED.search(self.text):
+            return "share"
+        return "growth" if re.search(r"增|降|提高|growth|grew|increase", self.text) else None
+
+    @cached_property
+    def asks_move(self) -> bool:
+        """A rank question asks how far it moved (上升了几位), not the place (排第几位)."""
+        return bool(_RANK_MOVE_ASKED.search(self.text))
+
+    @cached_property
+    def dimension(self) -> frozenset[str] | None:
+        """The units that answer a size question (有多高: m, km; 体重: ton), or None when it asks no size."""
+        return next((units for pattern, units in _DIMENSIONS if pattern.search(self.text)), None)
+
+    @cached_property
+    def size_word(self) -> str:
+        """The dimension a size interrogative names (有多高 → 高), or ""."""
+        m = re.search(r"多([高深长宽重远])", self.text)
+        return m.group(1) if m else ""
+
+    @cached_property
+    def unit_words(self) -> str:
+        """The words right after 多少/几, where the asked unit is (多少吉瓦时 → 吉瓦时), or ""."""
+        m = re.search(r"(?:多少|几)([\u4e00-\u9fffA-Za-z]{1,4})", self.text)
+        return m.group(1) if m else ""
 
     @cached_property
     def partner(self) -> str:
