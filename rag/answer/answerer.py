@@ -104,7 +104,8 @@ class Answerer:
             for ev in EVIDENCE.get(index, hit.chunk)
         ] + _topic_article(q, hits, topic, index)
         if known:  # a sentence about someone else is no answer about 禹柯
-            sentences = [s for s in sentences if names_agree(q, s[0], index, known)]
+            seen: dict[str, str] = {}
+            sentences = [s for s in sentences if names_agree(q, s[0], index, known, seen)]
         candidates: list[Candidate] = []
         for ev, hit, rank in sentences:
             cand = score_sentence(q, ev, hit, rank, index, topic, pairs)

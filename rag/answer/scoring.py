@@ -27,7 +27,7 @@ from ..understand import (
     years_agree,
 )
 from ..understand.lexicon import has_verb
-from ..understand.subject import same_place
+from ..understand.subject import mentions, same_place
 from .weights import WEIGHTS as W
 
 
@@ -248,11 +248,6 @@ def _words_before(ev: Evidence, fig: Figure) -> str:
             at = f.end
     parts.append(ev.text[at : fig.start])
     return "".join(parts)
-
-
-def _names_flow(text: str) -> bool:
-    """The text names a trade flow (进出口, 出口, 进口)."""
-    return bool(re.search(r"进出口|出口|进口", text))
 
 
 def frame_words(ev: Evidence, fig: Figure) -> str:
@@ -497,7 +492,7 @@ def worded_candidate(
             figures = wanted_figures(q, ev)
             if not figures or not aligned(q, ev, index):
                 continue
-            if "flow" in q.frame.indicators and not _names_flow(ev.text):
+            if "flow" in q.frame.indicators and "flow" not in mentions(ev.text):
                 continue  # chosen by its wording, a sentence must still name the trade flow asked (进口额)
             figures.sort(key=lambda f: -figure_alignment(q, f, ev))
         elif not years_agree(q, ev):

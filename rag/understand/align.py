@@ -64,15 +64,19 @@ def places_agree(q: Query, ev: Evidence, index: Any, answer_types_exempt: bool =
     return all(any(p in a or a in p for a in q.places) for p in own)
 
 
-def names_agree(q: Query, ev: Evidence, index: Any, known: frozenset[str]) -> bool:
+def names_agree(q: Query, ev: Evidence, index: Any, known: frozenset[str], seen: dict[str, str]) -> bool:
     """Every person the question names that the retrieved passages mention (`known`) is named by the
     sentence's article (禹柯…1985年11月生, not 1964年，黄希松出生… from another page). A name no passage
-    mentions is left to the refusal rules: jieba may have taken other words for one."""
+    mentions is left to the refusal rules: jieba may have taken other words for one. `seen` keeps each
+    article's folded text for the question's other sentences."""
     for name in q.names:
         if name not in known or name in ev.text or name in ev.context:
             continue
-        article = index.articles.get(ev.chunk.article_id)
-        if article is None or name not in folded(article.title + article.text):
+        aid = ev.chunk.article_id
+        if aid not in seen:
+            article = index.articles.get(aid)
+            seen[aid] = folded(article.title + article.text) if article is not None else ""
+        if name not in seen[aid]:
             return False
     return True
 

@@ -68,25 +68,28 @@ _pos_lock = threading.Lock()
 _pos_tokenizer = None
 
 
-@lru_cache(maxsize=50_000)
-def pos_cut(text: str) -> tuple[tuple[str, str], ...]:
-    """jieba words with part-of-speech flags (one shared tokenizer with our domain dictionary)."""
+def _tagger():  # type: ignore[no-untyped-def]
+    """The one part-of-speech tokenizer, made on first use."""
     global _pos_tokenizer
     with _pos_lock:
         if _pos_tokenizer is None:
             _pos_tokenizer = _posseg()
-        return tuple((w, f) for w, f in _pos_tokenizer.lcut(text))
+        return _pos_tokenizer
+
+
+@lru_cache(maxsize=50_000)
+def pos_cut(text: str) -> tuple[tuple[str, str], ...]:
+    """jieba words with part-of-speech flags (one shared tokenizer with our domain dictionary)."""
+    tagger = _tagger()
+    with _pos_lock:
+        return tuple((w, f) for w, f in tagger.lcut(text))
 
 
 @lru_cache(maxsize=50_000)
 def has_verb(text: str) -> bool:
     """Some word of `text` is a verb by the dictionary's own tag (引进, 增长; not 进出口, a verbal noun):
     a lookup per word, without part-of-speech tagging's HMM."""
-    global _pos_tokenizer
-    with _pos_lock:
-        if _pos_tokenizer is None:
-            _pos_tokenizer = _posseg()
-        tags = _pos_tokenizer.word_tag_tab
+    tags = _tagger().word_tag_tab
     from ..textzh import _tokenizer
 
     return any(tags.get(w, "").startswith("v") and tags.get(w) != "vn" for w in _tokenizer().lcut(text, HMM=False))
