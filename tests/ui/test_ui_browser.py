@@ -46,7 +46,7 @@ CHROMIUM_ARGS = [
 ]
 WAIT_MS = 60_000
 JOB_WAIT_MS = 240_000  # a write embeds its passages: minutes on a loaded 2-core machine
-TAKE_UP_MS, TAKE_UP_TRIES = 15_000, 3  # how long a sent question may take to leave the box
+TAKE_UP_MS = 15_000  # how long a sent question may take to leave the box
 KEY = "newsroom-key-7f3a"
 UPLOAD_LIMIT = 256 * 1024
 
@@ -143,24 +143,32 @@ def page(browser: Browser, server_url: str) -> Iterator[Page]:
 def ask(page: Page, question: str) -> Locator:
     """Type a question, send it, and return the locator of the new answer.
 
-    A key press on a page whose listeners are not bound yet is lost, with nothing to wait for. So the
-    question must be taken up (the box is cleared: the answer is pending, or already there) within
-    TAKE_UP_MS, or Enter is pressed again; only then is the answer itself waited for."""
+    A send the page's client never passes on leaves nothing to wait for. So the question must be
+    taken up (the box is cleared: the answer is pending, or already there) within TAKE_UP_MS, or it is
+    sent again another way: Enter, then the 发送 button, then the same on a reloaded page (a fresh
+    connection to the server's queue). Only then is the answer itself waited for."""
     from playwright.sync_api import TimeoutError as PlaywrightTimeout  # optional: see `browser`
 
     answers = page.locator("#rag-chat .rag-msg")
-    before = answers.count()
     box = page.locator("#rag-question textarea")
-    box.fill(question)
     taken_up = """n => document.querySelectorAll('#rag-chat .rag-msg').length > n
                      || document.querySelector('#rag-question textarea').value === ''"""
-    for attempt in range(TAKE_UP_TRIES):
-        box.press("Enter")
+    sends = ("enter", "button", "reload")
+    for attempt, how in enumerate(sends):
+        if how == "reload":
+            page.reload(wait_until="domcontentloaded")
+            box.wait_for()
+        before = answers.count()
+        box.fill(question)
+        if how == "enter":
+            box.press("Enter")
+        else:
+            page.locator("#rag-send").click()
         try:
             page.wait_for_function(taken_up, arg=before, timeout=TAKE_UP_MS)
             break
         except PlaywrightTimeout:
-            if attempt == TAKE_UP_TRIES - 1:
+            if attempt == len(sends) - 1:
                 raise
     page.wait_for_function(
         "n => document.querySelectorAll('#rag-chat .rag-msg').length > n", arg=before, timeout=JOB_WAIT_MS
